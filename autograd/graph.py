@@ -1,0 +1,121 @@
+"""The one backward engine: a topological order of the graph and one loop applying the chain rule.
+
+The engine knows nothing about floats or arrays. A node is anything with
+
+- ``_parents``: the nodes it was computed from (empty for a leaf),
+- ``grad``: its gradient, read and written by its own ``_backward`` and its children's,
+- ``_backward()``: send ``self.grad`` to the parents (``parent.grad += local * grad``),
+- ``_reset_grad()``: forget the gradient of an earlier pass before this one starts,
+- ``_keeps_grad``: whether the node keeps its gradient once it has been sent on.
+
+``Value`` (scalars) and ``Tensor`` (numpy arrays) both follow it, so both run on the same engine.
+
+Semantics of ``backward`` (the same as PyTorch on leaves):
+
+- leaves *accumulate*: two calls of ``loss.backward()`` give every leaf twice the gradient, no more;
+- intermediate nodes are reset at the start of every pass, so a stale gradient from an earlier pass
+  never feeds a later one (micrograd's second call gives more than ×2 for this reason);
+- afterwards an intermediate node holds the gradient of the last pass if it keeps its gradient
+  (every ``Value`` does, so the picture of the graph can show it; a ``Tensor`` only after
+  ``retain_grad()``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+__all__ = ["backward", "enable_grad", "is_grad_enabled", "no_grad", "topological_order"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _GradMode:
+    """Whether operations record the graph; one flag that every op reads."""
+
+    __slots__ = ("enabled",)
+
+    def __init__(self) -> None:
+        self.enabled = True
+
+
+grad_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """True when operations record their parents so that ``backward`` can reach them."""
+    return grad_mode.enabled
+
+
+class _SetGradMode(contextlib.ContextDecorator):
+    """Context manager and decorator that sets grad mode and restores the old mode on exit."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._previous: list[bool] = []
+
+    def __enter__(self) -> None:
+        self._previous.append(grad_mode.enabled)
+        grad_mode.enabled = self.enabled
+
+    def __exit__(self, *exc_info: object) -> None:
+        grad_mode.enabled = self._previous.pop()
+
+
+def no_grad() -> _SetGradMode:
+    """Record nothing inside: ``with no_grad(): ...`` or ``@no_grad()`` on a function.
+
+    Results computed inside are leaves, so evaluation and parameter updates build no graph.
+    """
+    return _SetGradMode(False)
+
+
+def enable_grad() -> _SetGradMode:
+    """Record again inside a ``no_grad`` block (a context manager and a decorator)."""
+    return _SetGradMode(True)
+
+
+def topological_order(root: Any) -> list[Any]:
+    """Every node that ``root`` depends on, each after all of its parents, ``root`` last.
+
+    Iterative depth-first search with an explicit stack, so a chain of a million nodes needs no
+    recursion. Nodes are told apart by identity (``id``), never by ``==``.
+    """
+    order: list[Any] = []
+    visited: set[int] = set()
+    # Each stack entry is a node and an iterator over the parents still to visit.
+    visited.add(id(root))
+    stack: list[tuple[Any, Iterator[Any]]] = [(root, iter(root._parents))]
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if id(parent) not in visited:
+                visited.add(id(parent))
+                stack.append((parent, iter(parent._parents)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order
+
+
+def backward(root: Any, grad: Any) -> None:
+    """Apply the chain rule from ``root`` (seeded with ``grad``) down to every leaf.
+
+    The node classes check and convert ``grad``; here it is already the right kind of number.
+    """
+    order = topological_order(root)
+    for node in order:
+        if node._parents:
+            node._reset_grad()
+    if root._parents:
+        root.grad = grad
+    else:
+        root._accumulate(grad)
+        return
+    for node in reversed(order):
+        if node._parents:
+            node._backward()
+            if not node._keeps_grad:
+                node.grad = None
