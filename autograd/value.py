@@ -50,7 +50,7 @@ def _constant(other: object) -> float | None:
     """``other`` as a float if it is a plain real number, else None (the op is not supported)."""
     if isinstance(other, (float, int)):
         return float(other)
-    if isinstance(other, numbers.Real) and not hasattr(other, "shape"):
+    if isinstance(other, numbers.Real):  # numpy scalars too; arrays are not Real
         return float(other)
     return None
 
@@ -64,7 +64,7 @@ def _as_float(data: object, what: str) -> float:
         )
     number = _constant(data)
     if number is None:
-        hint = "; for arrays use autograd.Tensor" if hasattr(data, "shape") else ""
+        hint = "; for arrays use autograd.Tensor" if getattr(data, "ndim", 0) else ""
         raise TypeError(
             f"{what} needs a real number (int or float), got {type(data).__name__} {data!r}{hint}"
         )

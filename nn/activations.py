@@ -6,7 +6,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["ACTIVATIONS", "get_activation", "leaky_relu", "linear", "relu", "sigmoid", "step", "tanh"]
+__all__ = [
+    "ACTIVATIONS",
+    "get_activation",
+    "leaky_relu",
+    "linear",
+    "relu",
+    "sigmoid",
+    "step",
+    "tanh",
+]
 
 Node = TypeVar("Node")
 

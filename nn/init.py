@@ -10,7 +10,7 @@ SeedLike = int | np.random.Generator | None
 
 
 def make_rng(seed: SeedLike = None) -> np.random.Generator:
-    """A numpy Generator from an int seed (reproducible), a Generator (used as is) or None (fresh)."""
+    """A numpy Generator from an int seed (reproducible), a Generator (as is) or None (fresh)."""
     if isinstance(seed, np.random.Generator):
         return seed
     if seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)):
