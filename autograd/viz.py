@@ -1,9 +1,9 @@
 """Pictures of computation graphs: micrograd's drawing as DOT text, rendered by Graphviz.
 
-Each value is a record ``label | data | grad`` and each operation a small node between its inputs
-and its result. We write the DOT text ourselves (it is a few lines), so drawing needs no Python package;
-rendering runs the system ``dot`` if there is one, else the ``graphviz-pure`` binary of the ``viz``
-extra, else a picture shows its DOT source with a hint instead of failing.
+Each value is a record ``label | data | grad`` and each operation a small node between its
+inputs and its result. We write the DOT text ourselves (it is a few lines), so drawing needs no
+Python package; rendering runs the system ``dot`` if there is one, else the ``graphviz-pure``
+binary of the ``viz`` extra, else a picture shows its DOT source with a hint instead of failing.
 """
 
 from __future__ import annotations
