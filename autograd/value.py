@@ -30,8 +30,12 @@ Scalar = Union["Value", float, int]
 _new = object.__new__
 
 
-def _result(data: float, parents: tuple, local_grads: tuple, op: str) -> Value:
-    """A new Value computed by ``op``; it records its parents only while grad mode is on."""
+def _result(data: float, parents: tuple, local_grads: tuple, op: str | tuple) -> Value:
+    """A new Value computed by ``op``; it records its parents only while grad mode is on.
+
+    ``op`` is a name, or a template and the constant it was applied to, ``("* {}", 0.5)``: the
+    picture shows the constant, yet no string is formatted in the hot path.
+    """
     out = _new(Value)
     out.data = data
     out.grad = 0.0
@@ -116,6 +120,12 @@ class Value:
     def __float__(self) -> float:
         return self.data
 
+    @property
+    def op(self) -> str:
+        """The operation that made this value, constants included (``"* 0.5"``); "" for a leaf."""
+        op = self._op
+        return op if isinstance(op, str) else op[0].format(f"{op[1]:g}")
+
     # ----- the backward engine's protocol (autograd.graph) -----
 
     def backward(self, grad: float = 1.0) -> None:
@@ -149,7 +159,7 @@ class Value:
         number = _constant(other)
         if number is None:
             return NotImplemented
-        return _result(self.data + number, (self,), (1.0,), "+")
+        return _result(self.data + number, (self,), (1.0,), ("+ {}", number))
 
     __radd__ = __add__
 
@@ -159,13 +169,13 @@ class Value:
         number = _constant(other)
         if number is None:
             return NotImplemented
-        return _result(self.data - number, (self,), (1.0,), "-")
+        return _result(self.data - number, (self,), (1.0,), ("- {}", number))
 
     def __rsub__(self, other: Scalar) -> Value:
         number = _constant(other)
         if number is None:
             return NotImplemented
-        return _result(number - self.data, (self,), (-1.0,), "-")
+        return _result(number - self.data, (self,), (-1.0,), ("{} -", number))
 
     def __mul__(self, other: Scalar) -> Value:
         if type(other) is Value:
@@ -173,7 +183,7 @@ class Value:
         number = _constant(other)
         if number is None:
             return NotImplemented
-        return _result(self.data * number, (self,), (number,), "*")
+        return _result(self.data * number, (self,), (number,), ("* {}", number))
 
     __rmul__ = __mul__
 
@@ -189,7 +199,7 @@ class Value:
         if number is None:
             return NotImplemented
         _check_denominator(number)
-        return _result(self.data / number, (self,), (1.0 / number,), "/")
+        return _result(self.data / number, (self,), (1.0 / number,), ("/ {}", number))
 
     def __rtruediv__(self, other: Scalar) -> Value:
         number = _constant(other)
@@ -197,7 +207,7 @@ class Value:
             return NotImplemented
         _check_denominator(self.data)
         quotient = number / self.data
-        return _result(quotient, (self,), (-quotient / self.data,), "/")
+        return _result(quotient, (self,), (-quotient / self.data,), ("{} /", number))
 
     def __pow__(self, exponent: Scalar) -> Value:
         base = self.data
@@ -212,7 +222,8 @@ class Value:
         power = _constant(exponent)
         if power is None:
             return NotImplemented
-        return _result(_power(base, power), (self,), (_power_derivative(base, power),), "**")
+        local_grad = _power_derivative(base, power)
+        return _result(_power(base, power), (self,), (local_grad,), ("** {}", power))
 
     def __rpow__(self, other: Scalar) -> Value:
         base = _constant(other)
@@ -220,7 +231,7 @@ class Value:
             return NotImplemented
         out = _power(base, self.data)
         d_exponent = 0.0 if base == 0 and self.data >= 0 else out * _log(base)
-        return _result(out, (self,), (d_exponent,), "**")
+        return _result(out, (self,), (d_exponent,), ("{} **", base))
 
     def __neg__(self) -> Value:
         return _result(-self.data, (self,), (-1.0,), "neg")

@@ -137,7 +137,7 @@ def draw_graph(
         if not node._parents:
             continue
         operations += 1
-        lines.append(f'  {name}_op [shape=ellipse, label="{_escape(node._op)}"];')
+        lines.append(f'  {name}_op [shape=ellipse, label="{_escape(node.op)}"];')
         lines.append(f"  {name}_op -> {name};")
         for parent in _unique(node._parents):
             if id(parent) in names:

@@ -37,8 +37,10 @@ class Neuron(Module):
         if n_inputs < 1:
             raise ValueError(f"Neuron: n_inputs must be at least 1, got {n_inputs}")
         rng = make_rng(seed)
-        self.w = [Value(float(w)) for w in rng.uniform(-1.0, 1.0, n_inputs)]
-        self.b = Value(0.0)
+        self.w = [
+            Value(float(w), label=f"w{i}") for i, w in enumerate(rng.uniform(-1.0, 1.0, n_inputs))
+        ]
+        self.b = Value(0.0, label="b")
         self.activation = _activation_name(activation)
         self._activate = get_activation(activation)
 

@@ -112,3 +112,10 @@ def test_graphviz_pure_is_found_beside_the_interpreter(monkeypatch, tmp_path: Pa
     monkeypatch.setattr(viz.shutil, "which", lambda name: None)
     monkeypatch.setattr(viz.sys, "executable", str(tmp_path / "python"))
     assert viz.find_renderer() == str(fake)
+
+
+def test_operations_with_constants_show_the_constant() -> None:
+    a = Value(3.0, label="a")
+    ops = [(a * 0.5).op, (2 - a).op, (a**2).op, (1 / a).op, (a + 1).op, (2**a).op, (a - 1).op]
+    assert ops == ["* 0.5", "2 -", "** 2", "1 /", "+ 1", "2 **", "- 1"]
+    assert 'label="** 2"' in draw_graph(a**2).source
