@@ -4,9 +4,11 @@ The engine knows nothing about floats or arrays. A node is anything with
 
 - ``_parents``: the nodes it was computed from (empty for a leaf),
 - ``grad``: its gradient, read and written by its own ``_backward`` and its children's,
-- ``_backward()``: send ``self.grad`` to the parents (``parent.grad += local * grad``),
+- ``_backward()``: send ``self.grad`` to the parents (``parent.grad += local * grad``); a node
+  that does not keep its gradient frees it here, once it has been sent on,
 - ``_reset_grad()``: forget the gradient of an earlier pass before this one starts,
-- ``_keeps_grad``: whether the node keeps its gradient once it has been sent on.
+- ``_accumulate(grad)``: add ``grad`` to a leaf's gradient (``backward`` called on a leaf),
+- identity hashing: nodes are dict keys during the walk.
 
 ``Value`` (scalars) and ``Tensor`` (numpy arrays) both follow it, so both run on the same engine.
 
@@ -23,7 +25,7 @@ Semantics of ``backward`` (the same as PyTorch on leaves):
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 __all__ = ["backward", "enable_grad", "is_grad_enabled", "no_grad", "topological_order"]
@@ -76,26 +78,31 @@ def enable_grad() -> _SetGradMode:
     return _SetGradMode(True)
 
 
+_OPENED, _FINISHED = 1, 2
+
+
 def topological_order(root: Any) -> list[Any]:
     """Every node that ``root`` depends on, each after all of its parents, ``root`` last.
 
     Iterative depth-first search with an explicit stack, so a chain of a million nodes needs no
-    recursion. Nodes are told apart by identity (``id``), never by ``==``.
+    recursion. A node is pushed, opened (pushed again beneath its parents), and finished when it
+    comes back up, by which time its parents are finished. Nodes are dict keys, so they must hash
+    by identity (``Value`` and ``Tensor`` do), never by value.
     """
     order: list[Any] = []
-    visited: set[int] = set()
-    # Each stack entry is a node and an iterator over the parents still to visit.
-    visited.add(id(root))
-    stack: list[tuple[Any, Iterator[Any]]] = [(root, iter(root._parents))]
+    state: dict[Any, int] = {}
+    stack = [root]
     while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if id(parent) not in visited:
-                visited.add(id(parent))
-                stack.append((parent, iter(parent._parents)))
-                break
-        else:
-            stack.pop()
+        node = stack.pop()
+        seen = state.get(node)
+        if seen is None:
+            state[node] = _OPENED
+            stack.append(node)
+            for parent in node._parents:
+                if parent not in state:
+                    stack.append(parent)
+        elif seen == _OPENED:
+            state[node] = _FINISHED
             order.append(node)
     return order
 
@@ -117,5 +124,3 @@ def backward(root: Any, grad: Any) -> None:
     for node in reversed(order):
         if node._parents:
             node._backward()
-            if not node._keeps_grad:
-                node.grad = None

@@ -103,7 +103,6 @@ class Value:
 
     __slots__ = ("_local_grads", "_op", "_parents", "data", "grad", "label")
     __array_ufunc__ = None  # numpy must not turn `array + Value` into an array of Values
-    _keeps_grad = True  # every Value keeps its last gradient, so pictures can show it
 
     def __init__(self, data: float, label: str = "") -> None:
         self.data = _as_float(data, "Value()")
