@@ -1,4 +1,4 @@
-"""chainrule's automatic differentiation: a scalar ``Value`` on one backward engine.
+"""chainrule's automatic differentiation: a scalar ``Value`` and a numpy ``Tensor`` on one engine.
 
     from autograd import Value
     x = Value(0.5, label="x")
@@ -6,8 +6,11 @@
     y.backward()          # x.grad is now dy/dx
 """
 
+from autograd import tensor_ops
 from autograd.gradcheck import GradcheckResult, gradcheck
 from autograd.graph import backward, enable_grad, is_grad_enabled, no_grad, topological_order
+from autograd.tensor import Tensor
+from autograd.tensor_ops import concatenate, maximum, minimum, one_hot, split, stack, where
 from autograd.value import Value, dot
 from autograd.value import sum as sum  # not in __all__: `import *` must not shadow builtins
 from autograd.viz import GraphPicture, draw_graph
@@ -15,13 +18,22 @@ from autograd.viz import GraphPicture, draw_graph
 __all__ = [
     "GradcheckResult",
     "GraphPicture",
+    "Tensor",
     "Value",
     "backward",
+    "concatenate",
     "dot",
     "draw_graph",
     "enable_grad",
     "gradcheck",
     "is_grad_enabled",
+    "maximum",
+    "minimum",
     "no_grad",
+    "one_hot",
+    "split",
+    "stack",
+    "tensor_ops",
     "topological_order",
+    "where",
 ]

@@ -15,6 +15,8 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 __all__ = ["GraphPicture", "RendererNotFound", "draw_graph", "find_renderer"]
 
 NO_RENDERER_HINT = (
@@ -193,11 +195,27 @@ def _unique(parents: tuple) -> list:
 
 
 def _record_fields(node: Any, show_grad: bool) -> list[str]:
+    """label | data | grad for a Value; label | shape dtype | data | grad for a Tensor."""
     fields = [node.label] if node.label else []
+    if hasattr(node.data, "shape"):
+        fields.append(f"{node.data.shape} {node.data.dtype}")
+        fields.append(f"data {_array(node.data)}")
+        if show_grad and node.grad is not None:
+            fields.append(f"grad {_array(node.grad)}")
+        return fields
     fields.append(f"data {_number(node.data)}")
     if show_grad:
         fields.append(f"grad {_number(node.grad)}")
     return fields
+
+
+def _array(array: np.ndarray) -> str:
+    """Small arrays in full, larger ones as their range."""
+    if array.size <= 4:
+        return np.array2string(array.ravel(), precision=4, separator=", ")
+    if array.dtype.kind == "b":
+        return f"{int(array.sum())} of {array.size} true"
+    return f"[{_number(float(array.min()))} … {_number(float(array.max()))}]"
 
 
 def _number(x: float) -> str:

@@ -1,0 +1,399 @@
+"""``Tensor``: a numpy array that records how it was computed, on the same engine as ``Value``.
+
+Each op computes its result with numpy and records, for every input that needs a gradient, a
+vector-Jacobian product (VJP): a function from the gradient of the result to the gradient of that
+input. Broadcasting is undone once, centrally, in ``_backward`` (``unbroadcast``), so no VJP has
+to remember it. Method names are the same as ``Value``'s, so activations and losses written once
+run on both.
+
+Floating-point data is stored as float32 unless ``dtype`` says otherwise (``dtype="float64"`` for
+gradient checks); integer and boolean tensors hold labels and masks and never get gradients.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from autograd import graph
+from autograd.graph import grad_mode
+
+__all__ = ["Tensor", "unbroadcast"]
+
+_new = object.__new__
+VJP = Callable[[np.ndarray], np.ndarray]
+Operand = "Tensor | float | int | np.ndarray"
+
+
+def _as_array(data: Any, dtype: Any) -> np.ndarray:
+    """``data`` as a numpy array: floats become float32 unless ``dtype`` is given."""
+    if isinstance(data, Tensor):
+        raise TypeError("Tensor() got a Tensor; use t.detach() for a copy cut from the graph")
+    if type(data).__name__ == "Value":
+        raise TypeError("Tensor() got a Value; use Tensor(v.data) (Value and Tensor do not mix)")
+    try:
+        array = np.array(data, dtype=dtype)
+    except (TypeError, ValueError) as error:
+        name = type(data).__name__
+        raise TypeError(f"Tensor() cannot make an array of {name}: {error}") from None
+    if array.dtype == object or array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"Tensor() needs numbers (bool, int or float), got {type(data).__name__} of "
+            f"dtype {array.dtype}"
+        )
+    if dtype is None and array.dtype.kind == "f" and array.dtype != np.float32:
+        array = array.astype(np.float32)
+    return array
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``grad`` back to ``shape``: the adjoint of numpy broadcasting ``shape`` up to it."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    if grad.shape != shape:
+        raise RuntimeError(f"unbroadcast: gradient of shape {grad.shape} cannot reduce to {shape}")
+    return grad
+
+
+def _result(data: np.ndarray, op: str, *inputs: Any) -> Tensor:
+    """A new Tensor from ``op``: ``inputs`` alternate parent and VJP (parent, vjp, parent, vjp).
+
+    Only parents that require a gradient are recorded, and nothing is recorded under no_grad.
+    """
+    out = _new(Tensor)
+    out.data = data if type(data) is np.ndarray else np.asarray(data)  # numpy gives 0-d scalars
+    out.grad = None
+    out.label = ""
+    out._op = op
+    out._retains_grad = False
+    if grad_mode.enabled:
+        if len(inputs) == 2:  # the common unary case, without building lists
+            if inputs[0].requires_grad:
+                out._parents = (inputs[0],)
+                out._vjps = (inputs[1],)
+                out.requires_grad = True
+                return out
+        else:
+            parents = inputs[0::2]
+            if any(parent.requires_grad for parent in parents):
+                pairs = [(p, v) for p, v in zip(parents, inputs[1::2]) if p.requires_grad]
+                out._parents = tuple(p for p, _ in pairs)
+                out._vjps = tuple(v for _, v in pairs)
+                out.requires_grad = True
+                return out
+    out._parents = ()
+    out._vjps = ()
+    out.requires_grad = False
+    return out
+
+
+def _constant(other: Any, like: Tensor, op: str) -> Tensor:
+    """A number or array operand as a constant Tensor (Python numbers keep ``like``'s dtype)."""
+    if isinstance(other, Tensor):
+        return other
+    if type(other).__name__ == "Value":
+        raise TypeError(
+            f"{op}: cannot mix a Tensor and a Value in one expression; use Tensor(v.data) or "
+            "keep to one kind"
+        )
+    if isinstance(other, numbers.Number) and not isinstance(other, np.generic):
+        array = np.asarray(other, dtype=like.data.dtype if like.data.dtype.kind == "f" else None)
+    elif isinstance(other, (np.ndarray, np.generic, list, tuple)):
+        array = _as_array(other, None)
+    else:
+        raise TypeError(f"{op}: unsupported operand type {type(other).__name__}")
+    constant = _new(Tensor)
+    constant.data = array
+    constant.grad = None
+    constant.label = ""
+    constant._op = ""
+    constant._retains_grad = False
+    constant._parents = ()
+    constant._vjps = ()
+    constant.requires_grad = False
+    return constant
+
+
+def _broadcast_error(op: str, a: Tensor, b: Tensor) -> ValueError:
+    return ValueError(f"{op}: shapes {a.shape} and {b.shape} do not broadcast together")
+
+
+class Tensor:
+    """An n-dimensional array with gradients: ``Tensor([[1., 2.]], requires_grad=True)``."""
+
+    __slots__ = (
+        "_op",
+        "_parents",
+        "_retains_grad",
+        "_vjps",
+        "data",
+        "grad",
+        "label",
+        "requires_grad",
+    )
+    __array_ufunc__ = None  # `ndarray + Tensor` must come to Tensor.__radd__, not to numpy
+
+    def __init__(
+        self, data: Any, dtype: Any = None, requires_grad: bool = False, label: str = ""
+    ) -> None:
+        self.data = _as_array(data, dtype)
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(
+                f"only floating-point tensors can require gradients, got dtype {self.data.dtype}"
+            )
+        self.requires_grad = bool(requires_grad)
+        self.grad: np.ndarray | None = None
+        self.label = label
+        self._parents: tuple[Tensor, ...] = ()
+        self._vjps: tuple[VJP, ...] = ()
+        self._op = ""
+        self._retains_grad = False
+
+    # ----- what it is -----
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def op(self) -> str:
+        """The operation that made this tensor; "" for a leaf."""
+        return self._op
+
+    def numpy(self) -> np.ndarray:
+        """The data as a numpy array (shared, not copied)."""
+        return self.data
+
+    def item(self) -> float | int | bool:
+        """The single element as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item: tensor of shape {self.shape} has {self.size} elements, not 1")
+        return self.data.item()
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, precision=4, separator=", ", threshold=20)
+        extras = [f"dtype={self.dtype}"]
+        if self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.label:
+            extras.append(f"label={self.label!r}")
+        return f"Tensor({body}, {', '.join(extras)})"
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous")
+        return bool(self.data)
+
+    __hash__ = object.__hash__
+
+    # ----- gradients and the backward engine's protocol (autograd.graph) -----
+
+    def backward(self, grad: Any = None) -> None:
+        """Fill ``.grad`` of every leaf that requires a gradient with d(self)/d(leaf) · grad.
+
+        ``grad`` defaults to 1 for a single-element tensor; any other shape needs it explicitly.
+        Leaf gradients accumulate across calls; intermediate ones are freed unless
+        ``retain_grad()`` was called.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward: this tensor does not require grad (no input had requires_grad=True, "
+                "or it was computed under no_grad)"
+            )
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward: the tensor has shape {self.shape}; pass grad= of that shape "
+                    "(only a single-element tensor gets the default gradient 1)"
+                )
+            seed = np.ones_like(self.data)
+        else:
+            seed = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)
+            if seed.shape != self.shape:
+                raise ValueError(
+                    f"backward: grad has shape {seed.shape} but the tensor has shape {self.shape}"
+                )
+        graph.backward(self, seed)
+
+    def _backward(self) -> None:
+        grad = self.grad
+        for parent, vjp in zip(self._parents, self._vjps):
+            parent_grad = vjp(grad)
+            shape = parent.data.shape
+            if parent_grad.shape != shape:
+                parent_grad = unbroadcast(parent_grad, shape)
+            elif not parent._parents and (parent_grad is grad or parent_grad.base is not None):
+                parent_grad = parent_grad.copy()  # a leaf's .grad is its own array
+            if parent_grad.dtype != parent.data.dtype:
+                parent_grad = parent_grad.astype(parent.data.dtype)
+            parent._accumulate(parent_grad)
+        if not self._retains_grad:
+            self.grad = None
+
+    def _reset_grad(self) -> None:
+        self.grad = None
+
+    def _accumulate(self, grad: np.ndarray) -> None:
+        if self.grad is None:
+            self.grad = grad
+        else:
+            self.grad = self.grad + grad
+
+    def retain_grad(self) -> Tensor:
+        """Keep this intermediate tensor's gradient after ``backward`` (leaves always keep it)."""
+        self._retains_grad = True
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Mark a leaf as needing a gradient (in place, as in PyTorch)."""
+        if self._parents:
+            raise RuntimeError("requires_grad_: only leaves can change requires_grad")
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(
+                f"only floating-point tensors can require gradients, got dtype {self.data.dtype}"
+            )
+        self.requires_grad = requires_grad
+        return self
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing the data, cut from the graph."""
+        return Tensor._leaf(self.data)
+
+    @staticmethod
+    def _leaf(data: np.ndarray) -> Tensor:
+        out = _new(Tensor)
+        out.data = data
+        out.grad = None
+        out.label = ""
+        out._op = ""
+        out._retains_grad = False
+        out._parents = ()
+        out._vjps = ()
+        out.requires_grad = False
+        return out
+
+    # ----- arithmetic: a Tensor, a number or an array on either side -----
+
+    def __add__(self, other: Any) -> Tensor:
+        other = _constant(other, self, "add")
+        try:
+            data = self.data + other.data
+        except ValueError:
+            raise _broadcast_error("add", self, other) from None
+        return _result(data, "+", self, _identity, other, _identity)
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Any) -> Tensor:
+        other = _constant(other, self, "sub")
+        try:
+            data = self.data - other.data
+        except ValueError:
+            raise _broadcast_error("sub", self, other) from None
+        return _result(data, "-", self, _identity, other, np.negative)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _constant(other, self, "sub") - self
+
+    def __mul__(self, other: Any) -> Tensor:
+        other = _constant(other, self, "mul")
+        a, b = self.data, other.data
+        try:
+            data = a * b
+        except ValueError:
+            raise _broadcast_error("mul", self, other) from None
+        return _result(data, "*", self, lambda g: g * b, other, lambda g: g * a)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: Any) -> Tensor:
+        other = _constant(other, self, "div")
+        a, b = self.data, other.data
+        try:
+            data = a / b
+        except ValueError:
+            raise _broadcast_error("div", self, other) from None
+        return _result(data, "/", self, lambda g: g / b, other, lambda g: -g * data / b)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _constant(other, self, "div") / self
+
+    def __pow__(self, exponent: Any) -> Tensor:
+        if isinstance(exponent, numbers.Real) and not isinstance(exponent, Tensor):
+            a, p = self.data, exponent
+            data = a**p
+            if p == 0:
+                return _result(data, f"** {p:g}", self, np.zeros_like)
+            return _result(data, f"** {p:g}", self, lambda g: g * (p * a ** (p - 1)))
+        other = _constant(exponent, self, "pow")
+        a, b = self.data, other.data
+        try:
+            data = a**b
+        except ValueError:
+            raise _broadcast_error("pow", self, other) from None
+
+        def d_base(g: np.ndarray) -> np.ndarray:
+            return g * np.where(b == 0, 0.0, b * a ** np.where(b == 0, 1.0, b - 1))
+
+        def d_exponent(g: np.ndarray) -> np.ndarray:
+            # base ** exponent · log(base), taken as 0 where base is 0 and exponent >= 0.
+            safe = np.where(a == 0, 1.0, a)
+            return g * np.where((a == 0) & (b >= 0), 0.0, data * np.log(safe))
+
+        return _result(data, "**", self, d_base, other, d_exponent)
+
+    def __rpow__(self, base: Any) -> Tensor:
+        return _constant(base, self, "pow") ** self
+
+    def __neg__(self) -> Tensor:
+        return _result(-self.data, "neg", self, np.negative)
+
+    # Comparisons give boolean tensors (masks), which never require gradients.
+    def __lt__(self, other: Any) -> Tensor:
+        return Tensor._leaf(self.data < _constant(other, self, "lt").data)
+
+    def __le__(self, other: Any) -> Tensor:
+        return Tensor._leaf(self.data <= _constant(other, self, "le").data)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return Tensor._leaf(self.data > _constant(other, self, "gt").data)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return Tensor._leaf(self.data >= _constant(other, self, "ge").data)
+
+
+def _identity(grad: np.ndarray) -> np.ndarray:
+    return grad
+
+
+def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
+    """``x`` if it is a Tensor, else a constant Tensor of it."""
+    if isinstance(x, Tensor):
+        return x
+    return _constant(x, like if like is not None else Tensor._leaf(np.zeros((), np.float32)), "")
