@@ -5,18 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from autograd import Value
+from autograd import Tensor, Value
 
 __all__ = ["Module"]
 
 
 class Module:
-    """A model or a part of one. Parameters are the ``Value`` leaves stored in its attributes,
-    directly, in lists and tuples, or inside sub-modules (found in attribute order)."""
+    """A model or a part of one. Parameters are the ``Value`` leaves and the ``Tensor``s with
+    ``requires_grad`` stored in its attributes, directly, in lists and tuples, or inside
+    sub-modules (found in attribute order)."""
 
     training: bool = True
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Value]]:
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Value | Tensor]]:
         """``(dotted name, parameter)`` pairs, each parameter once even if it is shared."""
         seen: set[int] = set()
         for name, parameter in _walk(self, prefix.rstrip(".")):
@@ -24,7 +25,7 @@ class Module:
                 seen.add(id(parameter))
                 yield name, parameter
 
-    def parameters(self) -> list[Value]:
+    def parameters(self) -> list[Value | Tensor]:
         return [parameter for _, parameter in self.named_parameters()]
 
     def modules(self) -> Iterator[Module]:
@@ -65,12 +66,12 @@ def _children(module: Module) -> list[Module]:
     return children
 
 
-def _walk(module: Module, prefix: str) -> Iterator[tuple[str, Value]]:
+def _walk(module: Module, prefix: str) -> Iterator[tuple[str, Value | Tensor]]:
     """Parameters below ``module`` with dotted names; an explicit stack, parents before children."""
     stack: list[tuple[str, Any]] = [(prefix, module)]
     while stack:
         name, item = stack.pop()
-        if isinstance(item, Value):
+        if isinstance(item, Value) or (isinstance(item, Tensor) and item.requires_grad):
             yield name, item
             continue
         if isinstance(item, Module):

@@ -101,3 +101,17 @@ def test_scalar_mlp_learns_xor() -> None:
             p.data -= 0.5 * p.grad
     assert loss.data < 0.05
     assert [round(model(x).data) for x in XOR_X] == XOR_Y
+
+
+def test_modules_find_tensor_parameters_but_not_constant_tensors() -> None:
+    class Affine(nn.Module):
+        def __init__(self) -> None:
+            self.weight = autograd.Tensor(np.ones((2, 3)), requires_grad=True)
+            self.bias = autograd.Tensor(np.zeros(3), requires_grad=True)
+            self.mask = autograd.Tensor(np.ones(3))  # a constant, not a parameter
+
+    model = Affine()
+    assert [name for name, _ in model.named_parameters()] == ["weight", "bias"]
+    model.weight.grad = np.ones((2, 3), dtype=np.float32)
+    model.zero_grad()
+    assert model.weight.grad is None

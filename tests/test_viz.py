@@ -119,3 +119,19 @@ def test_operations_with_constants_show_the_constant() -> None:
     ops = [(a * 0.5).op, (2 - a).op, (a**2).op, (1 / a).op, (a + 1).op, (2**a).op, (a - 1).op]
     assert ops == ["* 0.5", "2 -", "** 2", "1 /", "+ 1", "2 **", "- 1"]
     assert 'label="** 2"' in draw_graph(a**2).source
+
+
+def test_tensor_records_show_shape_dtype_and_small_values() -> None:
+    import numpy as np
+
+    from autograd import Tensor
+
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True, label="x")
+    w = Tensor([[1.0], [2.0], [3.0]], requires_grad=True, label="w")
+    y = (x @ w).sum()
+    y.backward()
+    source = draw_graph(y).source
+    assert source.count("shape=record") == 4 and source.count("shape=ellipse") == 2
+    assert "x | (2, 3) float32 | data [0.0000 … 5.0000] | grad [1.0000 … 3.0000]" in source
+    assert "w | (3, 1) float32 | data [1., 2., 3.] | grad [3., 5., 7.]" in source
+    assert 'label="matmul"' in source
