@@ -7,6 +7,7 @@
 """
 
 from autograd import tensor_ops
+from autograd.conv import avg_pool2d, conv2d, dropout, max_pool2d, pad
 from autograd.gradcheck import GradcheckResult, gradcheck
 from autograd.graph import backward, enable_grad, is_grad_enabled, no_grad, topological_order
 from autograd.tensor import Tensor
@@ -20,17 +21,22 @@ __all__ = [
     "GraphPicture",
     "Tensor",
     "Value",
+    "avg_pool2d",
     "backward",
     "concatenate",
+    "conv2d",
     "dot",
     "draw_graph",
+    "dropout",
     "enable_grad",
     "gradcheck",
     "is_grad_enabled",
+    "max_pool2d",
     "maximum",
     "minimum",
     "no_grad",
     "one_hot",
+    "pad",
     "split",
     "stack",
     "tensor_ops",

@@ -97,7 +97,9 @@ def _result(data: np.ndarray, op: str, *inputs: Any) -> Tensor:
 
 
 def _constant(other: Any, like: Tensor, op: str) -> Tensor:
-    """A number or array operand as a constant Tensor (Python numbers keep ``like``'s dtype)."""
+    """A number or array operand as a constant Tensor; with a floating ``like``, numbers and
+    arrays take its dtype (so a float64 tensor keeps float64 operands exact, and a float32 one is
+    not promoted to float64 by a float64 array)."""
     if isinstance(other, Tensor):
         return other
     if type(other).__name__ == "Value":
@@ -105,10 +107,8 @@ def _constant(other: Any, like: Tensor, op: str) -> Tensor:
             f"{op}: cannot mix a Tensor and a Value in one expression; use Tensor(v.data) or "
             "keep to one kind"
         )
-    if isinstance(other, numbers.Number) and not isinstance(other, np.generic):
-        array = np.asarray(other, dtype=like.data.dtype if like.data.dtype.kind == "f" else None)
-    elif isinstance(other, (np.ndarray, np.generic, list, tuple)):
-        array = _as_array(other, None)
+    if isinstance(other, (numbers.Number, np.ndarray, np.generic, list, tuple)):
+        array = _as_array(other, like.data.dtype if like.data.dtype.kind == "f" else None)
     else:
         raise TypeError(f"{op}: unsupported operand type {type(other).__name__}")
     constant = _new(Tensor)
@@ -121,6 +121,11 @@ def _constant(other: Any, like: Tensor, op: str) -> Tensor:
     constant._vjps = ()
     constant.requires_grad = False
     return constant
+
+
+def _quiet() -> np.errstate:
+    """Silence numpy's warnings about inf and nan results that the op means to give."""
+    return np.errstate(divide="ignore", invalid="ignore", over="ignore")
 
 
 def _broadcast_error(op: str, a: Tensor, b: Tensor) -> ValueError:
@@ -345,26 +350,37 @@ class Tensor:
         return _constant(other, self, "div") / self
 
     def __pow__(self, exponent: Any) -> Tensor:
+        # A negative base with a fractional exponent gives nan and 0 ** negative gives inf, as
+        # in PyTorch; numpy's warnings about them are silenced here and in the VJPs.
         if isinstance(exponent, numbers.Real) and not isinstance(exponent, Tensor):
             a, p = self.data, exponent
-            data = a**p
+            with _quiet():
+                data = a**p
             if p == 0:
                 return _result(data, f"** {p:g}", self, np.zeros_like)
-            return _result(data, f"** {p:g}", self, lambda g: g * (p * a ** (p - 1)))
+
+            def d_power(g: np.ndarray) -> np.ndarray:
+                with _quiet():
+                    return g * (p * a ** (p - 1))
+
+            return _result(data, f"** {p:g}", self, d_power)
         other = _constant(exponent, self, "pow")
         a, b = self.data, other.data
         try:
-            data = a**b
+            with _quiet():
+                data = a**b
         except ValueError:
             raise _broadcast_error("pow", self, other) from None
 
         def d_base(g: np.ndarray) -> np.ndarray:
-            return g * np.where(b == 0, 0.0, b * a ** np.where(b == 0, 1.0, b - 1))
+            with _quiet():
+                return g * np.where(b == 0, 0.0, b * a ** np.where(b == 0, 1.0, b - 1))
 
         def d_exponent(g: np.ndarray) -> np.ndarray:
             # base ** exponent · log(base), taken as 0 where base is 0 and exponent >= 0.
             safe = np.where(a == 0, 1.0, a)
-            return g * np.where((a == 0) & (b >= 0), 0.0, data * np.log(safe))
+            with _quiet():
+                return g * np.where((a == 0) & (b >= 0), 0.0, data * np.log(safe))
 
         return _result(data, "**", self, d_base, other, d_exponent)
 

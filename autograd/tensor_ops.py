@@ -73,14 +73,15 @@ def exp(x: Tensor) -> Tensor:
 
 def _check_domain(x: Tensor, op: str) -> bool:
     """Raise for negative input (as Value does); True if some input is exactly 0."""
-    smallest = x.data.min() if x.data.size else 0.0
-    if smallest < 0:
-        count = int((x.data < 0).sum())
+    negative = x.data < 0  # comparisons, not min(): a NaN anywhere must not hide a negative
+    if negative.any():
+        count = int(negative.sum())
+        smallest = x.data[negative].min()
         raise ValueError(
             f"{op}: {count} negative input(s), the smallest {smallest:g}; "
             f"{op} is defined for x >= 0"
         )
-    return smallest == 0
+    return bool((x.data == 0).any())
 
 
 def log(x: Tensor) -> Tensor:
@@ -146,7 +147,9 @@ def step(x: Tensor) -> Tensor:
 def softplus(x: Tensor) -> Tensor:
     """log(1 + e^x), computed as logaddexp(0, x) so that it never overflows."""
     a = x.data
-    return _result(np.logaddexp(0, a), "softplus", x, lambda g: g * _sigmoid(a))
+    with np.errstate(invalid="ignore"):  # only a nan input is invalid here; it gives nan
+        data = np.logaddexp(0, a)
+    return _result(data, "softplus", x, lambda g: g * _sigmoid(a))
 
 
 def gelu(x: Tensor, approximate: str = "none") -> Tensor:
@@ -235,10 +238,10 @@ def matmul(x: Any, y: Any) -> Tensor:
     b2 = b[:, None] if b.ndim == 1 else b
 
     def as_2d(g: np.ndarray) -> np.ndarray:
+        if b.ndim == 1:  # first, so that 1-D @ 1-D's 0-d gradient becomes (1,) then (1, 1)
+            g = np.expand_dims(g, -1)
         if a.ndim == 1:
             g = np.expand_dims(g, -2)
-        if b.ndim == 1:
-            g = np.expand_dims(g, -1)
         return g
 
     def d_x(g: np.ndarray) -> np.ndarray:
