@@ -53,6 +53,8 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Sum ``grad`` back to ``shape``: the adjoint of numpy broadcasting ``shape`` up to it."""
     if grad.shape == shape:
         return grad
+    if grad.shape[1:] == shape:  # the common case: a bias added to every row of a batch
+        return np.asarray(grad.sum(axis=0))  # asarray: a sum to shape () is a numpy scalar
     extra = grad.ndim - len(shape)
     if extra:
         grad = grad.sum(axis=tuple(range(extra)))
@@ -61,7 +63,7 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         grad = grad.sum(axis=stretched, keepdims=True)
     if grad.shape != shape:
         raise RuntimeError(f"unbroadcast: gradient of shape {grad.shape} cannot reduce to {shape}")
-    return grad
+    return np.asarray(grad)
 
 
 def _result(data: np.ndarray, op: str, *inputs: Any) -> Tensor:
@@ -80,6 +82,17 @@ def _result(data: np.ndarray, op: str, *inputs: Any) -> Tensor:
             if inputs[0].requires_grad:
                 out._parents = (inputs[0],)
                 out._vjps = (inputs[1],)
+                out.requires_grad = True
+                return out
+        elif len(inputs) == 4:  # the common binary case, also without lists
+            a, vjp_a, b, vjp_b = inputs
+            if a.requires_grad or b.requires_grad:
+                if not b.requires_grad:
+                    out._parents, out._vjps = (a,), (vjp_a,)
+                elif not a.requires_grad:
+                    out._parents, out._vjps = (b,), (vjp_b,)
+                else:
+                    out._parents, out._vjps = (a, b), (vjp_a, vjp_b)
                 out.requires_grad = True
                 return out
         else:
@@ -250,14 +263,17 @@ class Tensor:
         grad = self.grad
         for parent, vjp in zip(self._parents, self._vjps):
             parent_grad = vjp(grad)
-            shape = parent.data.shape
-            if parent_grad.shape != shape:
-                parent_grad = unbroadcast(parent_grad, shape)
+            data = parent.data
+            if parent_grad.shape != data.shape:
+                parent_grad = unbroadcast(parent_grad, data.shape)
             elif not parent._parents and (parent_grad is grad or parent_grad.base is not None):
                 parent_grad = parent_grad.copy()  # a leaf's .grad is its own array
-            if parent_grad.dtype != parent.data.dtype:
-                parent_grad = parent_grad.astype(parent.data.dtype)
-            parent._accumulate(parent_grad)
+            if parent_grad.dtype != data.dtype:
+                parent_grad = parent_grad.astype(data.dtype)
+            if parent.grad is None:
+                parent.grad = parent_grad
+            else:
+                parent.grad = parent.grad + parent_grad
         if not self._retains_grad:
             self.grad = None
 
