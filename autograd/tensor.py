@@ -124,16 +124,7 @@ def _constant(other: Any, like: Tensor, op: str) -> Tensor:
         array = _as_array(other, like.data.dtype if like.data.dtype.kind == "f" else None)
     else:
         raise TypeError(f"{op}: unsupported operand type {type(other).__name__}")
-    constant = _new(Tensor)
-    constant.data = array
-    constant.grad = None
-    constant.label = ""
-    constant._op = ""
-    constant._retains_grad = False
-    constant._parents = ()
-    constant._vjps = ()
-    constant.requires_grad = False
-    return constant
+    return Tensor._leaf(array)
 
 
 def _quiet() -> np.errstate:
