@@ -25,7 +25,6 @@ __all__ = ["Tensor", "unbroadcast"]
 
 _new = object.__new__
 VJP = Callable[[np.ndarray], np.ndarray]
-Operand = "Tensor | float | int | np.ndarray"
 
 
 def _as_array(data: Any, dtype: Any) -> np.ndarray:
