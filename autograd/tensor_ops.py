@@ -8,6 +8,7 @@ indexing) are built from the others unless stability needs a rule of their own.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import itertools
 import math
 from collections.abc import Sequence
@@ -87,7 +88,7 @@ def _check_domain(x: Tensor, op: str) -> bool:
 def log(x: Tensor) -> Tensor:
     """Natural log: -inf at 0 (slope inf), nan for nan, a ValueError for negative input."""
     a = x.data
-    with np.errstate(divide="ignore") if _check_domain(x, "log") else _no_context:
+    with np.errstate(divide="ignore") if _check_domain(x, "log") else contextlib.nullcontext():
         data = np.log(a)
     return _result(data, "log", x, lambda g: _divide(g, a))
 
@@ -526,17 +527,6 @@ def one_hot(labels: Any, num_classes: int) -> Tensor:
 
 
 # ----- helpers -----
-
-
-class _NoContext:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc_info: object) -> None:
-        return None
-
-
-_no_context = _NoContext()
 
 
 def _divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
