@@ -6,7 +6,8 @@ The engine knows nothing about floats or arrays. A node is anything with
 - ``grad``: its gradient, read and written by its own ``_backward`` and its children's,
 - ``_backward()``: send ``self.grad`` to the parents (``parent.grad += local * grad``); a node
   that does not keep its gradient frees it here, once it has been sent on,
-- ``_reset_grad()``: forget the gradient of an earlier pass before this one starts,
+- ``_reset_grad()``: forget the gradient of an earlier pass before this one starts (called only
+  on a node whose ``grad`` is not None),
 - ``_accumulate(grad)``: add ``grad`` to a leaf's gradient (``backward`` called on a leaf),
 - identity hashing: nodes are dict keys during the walk.
 
@@ -92,18 +93,19 @@ def topological_order(root: Any) -> list[Any]:
     order: list[Any] = []
     state: dict[Any, int] = {}
     stack = [root]
+    push, pop, seen_as, finish = stack.append, stack.pop, state.get, order.append  # hot loop
     while stack:
-        node = stack.pop()
-        seen = state.get(node)
+        node = pop()
+        seen = seen_as(node)
         if seen is None:
             state[node] = _OPENED
-            stack.append(node)
+            push(node)
             for parent in node._parents:
                 if parent not in state:
-                    stack.append(parent)
+                    push(parent)
         elif seen == _OPENED:
             state[node] = _FINISHED
-            order.append(node)
+            finish(node)
     return order
 
 
@@ -114,7 +116,7 @@ def backward(root: Any, grad: Any) -> None:
     """
     order = topological_order(root)
     for node in order:
-        if node._parents:
+        if node._parents and node.grad is not None:
             node._reset_grad()
     if root._parents:
         root.grad = grad

@@ -65,10 +65,21 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return np.asarray(grad)
 
 
-def _result(data: np.ndarray, op: str, *inputs: Any) -> Tensor:
-    """A new Tensor from ``op``: ``inputs`` alternate parent and VJP (parent, vjp, parent, vjp).
+def _result(
+    data: np.ndarray,
+    op: str | tuple[str, float],
+    a: Tensor,
+    vjp_a: VJP,
+    b: Tensor | None = None,
+    vjp_b: VJP | None = None,
+    *more: Any,
+) -> Tensor:
+    """A new Tensor computed by ``op`` from parent ``a`` (and ``b``, and ``more`` as further
+    parent, vjp pairs), with the VJP that maps the result's gradient to each parent's.
 
     Only parents that require a gradient are recorded, and nothing is recorded under no_grad.
+    ``op`` is a name, or a template and the constant it applied, ``("* {}", 0.5)``, formatted
+    only when the picture asks for it. One and two parents, the hot cases, build no lists.
     """
     out = _new(Tensor)
     out.data = data if type(data) is np.ndarray else np.asarray(data)  # numpy gives 0-d scalars
@@ -76,32 +87,24 @@ def _result(data: np.ndarray, op: str, *inputs: Any) -> Tensor:
     out.label = ""
     out._op = op
     out._retains_grad = False
+    out.requires_grad = True
     if grad_mode.enabled:
-        if len(inputs) == 2:  # the common unary case, without building lists
-            if inputs[0].requires_grad:
-                out._parents = (inputs[0],)
-                out._vjps = (inputs[1],)
-                out.requires_grad = True
-                return out
-        elif len(inputs) == 4:  # the common binary case, also without lists
-            a, vjp_a, b, vjp_b = inputs
-            if a.requires_grad or b.requires_grad:
-                if not b.requires_grad:
-                    out._parents, out._vjps = (a,), (vjp_a,)
-                elif not a.requires_grad:
-                    out._parents, out._vjps = (b,), (vjp_b,)
-                else:
-                    out._parents, out._vjps = (a, b), (vjp_a, vjp_b)
-                out.requires_grad = True
-                return out
-        else:
-            parents = inputs[0::2]
-            if any(parent.requires_grad for parent in parents):
-                pairs = [(p, v) for p, v in zip(parents, inputs[1::2]) if p.requires_grad]
+        if more:
+            pairs = [(a, vjp_a), (b, vjp_b), *zip(more[0::2], more[1::2])]
+            pairs = [(p, v) for p, v in pairs if p.requires_grad]
+            if pairs:
                 out._parents = tuple(p for p, _ in pairs)
                 out._vjps = tuple(v for _, v in pairs)
-                out.requires_grad = True
                 return out
+        elif a.requires_grad:
+            if b is not None and b.requires_grad:
+                out._parents, out._vjps = (a, b), (vjp_a, vjp_b)
+            else:
+                out._parents, out._vjps = (a,), (vjp_a,)
+            return out
+        elif b is not None and b.requires_grad:
+            out._parents, out._vjps = (b,), (vjp_b,)
+            return out
     out._parents = ()
     out._vjps = ()
     out.requires_grad = False
@@ -186,8 +189,9 @@ class Tensor:
 
     @property
     def op(self) -> str:
-        """The operation that made this tensor; "" for a leaf."""
-        return self._op
+        """The operation that made this tensor, constants included (``"* 0.5"``); "" for a leaf."""
+        op = self._op
+        return op if isinstance(op, str) else op[0].format(f"{op[1]:g}")
 
     def numpy(self) -> np.ndarray:
         """The data as a numpy array (shared, not copied)."""
@@ -258,7 +262,7 @@ class Tensor:
                 parent_grad = unbroadcast(parent_grad, data.shape)
             elif not parent._parents and (parent_grad is grad or parent_grad.base is not None):
                 parent_grad = parent_grad.copy()  # a leaf's .grad is its own array
-            if parent_grad.dtype != data.dtype:
+            if parent_grad.dtype is not data.dtype and parent_grad.dtype != data.dtype:
                 parent_grad = parent_grad.astype(data.dtype)
             if parent.grad is None:
                 parent.grad = parent_grad
@@ -311,8 +315,17 @@ class Tensor:
 
     # ----- arithmetic: a Tensor, a number or an array on either side -----
 
+    # A Python number operand of a tensor that requires a gradient is a constant folded into
+    # the op (as PyTorch's wrapped numbers): no constant tensor is made, the op records one
+    # parent, and numpy's rules give the same dtype as a constant tensor would. VJPs that are
+    # one numpy multiplication or division are numpy's bound methods (``b.__mul__`` is
+    # g -> b * g): no Python frame to call, no closure for the garbage collector to track.
+
     def __add__(self, other: Any) -> Tensor:
-        other = _constant(other, self, "add")
+        if type(other) is not Tensor:
+            if type(other) in _NUMBERS and self.requires_grad:
+                return _result(self.data + other, ("+ {}", other), self, _identity)
+            other = _constant(other, self, "add")
         try:
             data = self.data + other.data
         except ValueError:
@@ -322,7 +335,10 @@ class Tensor:
     __radd__ = __add__
 
     def __sub__(self, other: Any) -> Tensor:
-        other = _constant(other, self, "sub")
+        if type(other) is not Tensor:
+            if type(other) in _NUMBERS and self.requires_grad:
+                return _result(self.data - other, ("- {}", other), self, _identity)
+            other = _constant(other, self, "sub")
         try:
             data = self.data - other.data
         except ValueError:
@@ -330,27 +346,37 @@ class Tensor:
         return _result(data, "-", self, _identity, other, np.negative)
 
     def __rsub__(self, other: Any) -> Tensor:
+        if type(other) in _NUMBERS and self.requires_grad:
+            return _result(other - self.data, ("{} -", other), self, np.negative)
         return _constant(other, self, "sub") - self
 
     def __mul__(self, other: Any) -> Tensor:
-        other = _constant(other, self, "mul")
-        a, b = self.data, other.data
+        a = self.data
+        if type(other) is not Tensor:
+            if type(other) in _NUMBERS and self.requires_grad:
+                return _result(a * other, ("* {}", other), self, _times(other))
+            other = _constant(other, self, "mul")
+        b = other.data
         try:
             data = a * b
         except ValueError:
             raise _broadcast_error("mul", self, other) from None
-        return _result(data, "*", self, lambda g: g * b, other, lambda g: g * a)
+        return _result(data, "*", self, b.__mul__, other, a.__mul__)
 
     __rmul__ = __mul__
 
     def __truediv__(self, other: Any) -> Tensor:
-        other = _constant(other, self, "div")
-        a, b = self.data, other.data
+        a = self.data
+        if type(other) is not Tensor:
+            if type(other) in _NUMBERS and self.requires_grad:
+                return _result(a / other, ("/ {}", other), self, _divided_by(other))
+            other = _constant(other, self, "div")
+        b = other.data
         try:
             data = a / b
         except ValueError:
             raise _broadcast_error("div", self, other) from None
-        return _result(data, "/", self, lambda g: g / b, other, lambda g: -g * data / b)
+        return _result(data, "/", self, b.__rtruediv__, other, _d_denominator(data, b))
 
     def __rtruediv__(self, other: Any) -> Tensor:
         return _constant(other, self, "div") / self
@@ -412,6 +438,25 @@ class Tensor:
 
 def _identity(grad: np.ndarray) -> np.ndarray:
     return grad
+
+
+def _times(c: float) -> VJP:
+    """The VJP of multiplying by the constant ``c``, made outside the op so that the op's own
+    frame keeps no closure cell."""
+    return lambda g: g * c
+
+
+def _divided_by(c: float) -> VJP:
+    """The VJP of dividing by the constant ``c``."""
+    return lambda g: g / c
+
+
+def _d_denominator(quotient: np.ndarray, denominator: np.ndarray) -> VJP:
+    """The VJP of a / b with respect to b: -g · (a / b) / b."""
+    return lambda g: -g * quotient / denominator
+
+
+_NUMBERS = (float, int)  # exact types: bool and numpy scalars take the general path
 
 
 def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:

@@ -150,7 +150,8 @@ def softplus(x: Tensor) -> Tensor:
     a = x.data
     with np.errstate(invalid="ignore"):  # only a nan input is invalid here; it gives nan
         data = np.logaddexp(0, a)
-    return _result(data, "softplus", x, lambda g: g * _sigmoid(a))
+    # sigmoid(x) = e^(x - softplus(x)), and x - softplus(x) <= 0 never overflows.
+    return _result(data, "softplus", x, lambda g: g * np.exp(a - data))
 
 
 def gelu(x: Tensor, approximate: str = "none") -> Tensor:
@@ -223,6 +224,8 @@ def matmul(x: Any, y: Any) -> Tensor:
     """``x @ y`` with numpy's rules: 2-D, batched (broadcast leading dims), 1-D on either side."""
     x, y = _pair(x, y)
     a, b = x.data, y.data
+    if a.ndim == 2 == b.ndim and a.shape[1] == b.shape[0]:
+        return _matmul_2d(x, y)  # a layer's product: plain transposes, no views to build
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: {a.shape} @ {b.shape} — both operands need at least 1 dim")
     inner_a, inner_b = a.shape[-1], b.shape[0 if b.ndim == 1 else -2]
@@ -256,6 +259,11 @@ def matmul(x: Any, y: Any) -> Tensor:
     return _result(data, "matmul", x, d_x, y, d_y)
 
 
+def _matmul_2d(x: Tensor, y: Tensor) -> Tensor:
+    a, b = x.data, y.data
+    return _result(a @ b, "matmul", x, lambda g: g @ b.T, y, lambda g: a.T @ g)
+
+
 # ----- reductions -----
 
 
@@ -277,6 +285,8 @@ def _expand_back(g: np.ndarray, axes: tuple[int, ...], keepdims: bool, shape: tu
 
 
 def sum(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    if axis is None and not keepdims and x.data.dtype.kind == "f":
+        return _total(x, np.add.reduce(x.data, axis=None), 1, "sum")
     axes = _normalise_axis(axis, x.ndim)
     shape = x.shape
     data = np.sum(x.data, axis=axes, keepdims=keepdims)
@@ -284,11 +294,20 @@ def sum(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
 
 
 def mean(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    if axis is None and not keepdims and x.size and x.data.dtype.kind == "f":
+        return _total(x, np.add.reduce(x.data, axis=None) / x.size, x.size, "mean")
     axes = _normalise_axis(axis, x.ndim)
     shape = x.shape
     count = math.prod(shape[a] for a in axes)
     data = np.mean(x.data, axis=axes, keepdims=keepdims)
     return _result(data, "mean", x, lambda g: _expand_back(g / count, axes, keepdims, shape))
+
+
+def _total(x: Tensor, data: Any, count: int, op: str) -> Tensor:
+    """A sum (count 1) or mean of every element, the loss's last op: its VJP fills the input's
+    shape with g / count in one call."""
+    shape, dtype = x.shape, x.dtype
+    return _result(np.asarray(data), op, x, lambda g: np.full(shape, g / count, dtype))
 
 
 def max(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -533,11 +552,6 @@ def _divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     """numerator / denominator, giving inf at 0 without a warning (the slope of log and sqrt)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         return numerator / denominator
-
-
-def _sigmoid(a: np.ndarray) -> np.ndarray:
-    e = np.exp(-np.abs(a))
-    return np.where(a >= 0, 1 / (1 + e), e / (1 + e))
 
 
 def _erf(a: np.ndarray) -> np.ndarray:

@@ -160,6 +160,42 @@ def test_python_numbers_keep_the_tensor_dtype() -> None:
     assert (2.5 * Tensor([1.0], dtype="float64")).dtype == np.float64
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(
+    ("op", "number", "label"),
+    [
+        (lambda a, b: a + b, 0.3, "+ 0.3"),
+        (lambda a, b: b + a, 0.3, "+ 0.3"),
+        (lambda a, b: a - b, 3, "- 3"),
+        (lambda a, b: b - a, 0.3, "0.3 -"),
+        (lambda a, b: a * b, 0.3, "* 0.3"),
+        (lambda a, b: b * a, 3, "* 3"),
+        (lambda a, b: a / b, 0.3, "/ 0.3"),
+    ],
+)
+def test_a_python_number_is_folded_into_the_op_with_the_same_numbers_as_a_constant_tensor(
+    op: object, number: float, label: str, dtype: str
+) -> None:
+    data = np.array([[0.7, -1.3, 2.1]])
+    folded = Tensor(data, dtype=dtype, requires_grad=True)
+    out = op(folded, number)
+    assert out.op == label and out._parents == (folded,)
+    plain = Tensor(data, dtype=dtype, requires_grad=True)
+    reference = op(plain, Tensor(number, dtype=dtype))
+    assert out.dtype == reference.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(out.data, reference.data)
+    seed = np.array([[1.0, -2.0, 0.5]])
+    out.backward(seed)
+    reference.backward(seed)
+    np.testing.assert_array_equal(folded.grad, plain.grad)
+
+
+def test_numbers_with_tensors_that_need_no_gradient_keep_numpy_dtypes() -> None:
+    assert (Tensor([1, 2]) * 2).dtype == np.int64
+    assert (Tensor([1, 2]) * 2.5).dtype == np.float64  # an int tensor and a float number
+    assert (Tensor([1.0, 2.0]) * 2).dtype == np.float32
+
+
 def test_gradients_have_the_dtype_of_their_leaf() -> None:
     a = Tensor([1.0, 2.0], requires_grad=True)
     (a * 3.0).sum().backward()
