@@ -1,0 +1,187 @@
+"""Adam and its relatives: a running mean of the gradients over a running size of them."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from optim.optimizer import Optimizer, _check_range
+
+__all__ = ["Adam", "AdamW", "Adamax", "NAdam"]
+
+
+class _Moments(Optimizer):
+    """What the Adam family shares: ``betas``, ``eps``, ``weight_decay`` and their checks."""
+
+    def __init__(self, params: Iterable[Any], **defaults: Any) -> None:
+        super().__init__(params, defaults)
+
+    def _check(self, group: dict[str, Any]) -> None:
+        super()._check(group)
+        betas = group["betas"]
+        if not isinstance(betas, tuple) or len(betas) != 2:
+            raise ValueError(f"{self._name}: betas must be a pair (beta1, beta2), got {betas!r}")
+        for i, beta in enumerate(betas):
+            _check_range(self._name, f"betas[{i}]", beta, low=0.0, high=1.0, high_open=True)
+        _check_range(self._name, "eps", group["eps"], low=0.0)
+        _check_range(self._name, "weight_decay", group["weight_decay"], low=0.0)
+
+    def _init_state(self, param: np.ndarray, group: dict) -> dict[str, Any]:
+        return {"step": 0, "exp_avg": np.zeros_like(param), "exp_avg_sq": np.zeros_like(param)}
+
+    @staticmethod
+    def _average(state: dict, grad: np.ndarray, beta1: float, beta2: float) -> None:
+        """m ← β₁·m + (1 − β₁)·g and v ← β₂·v + (1 − β₂)·g², in place."""
+        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        exp_avg *= beta1
+        exp_avg += (1 - beta1) * grad
+        exp_avg_sq *= beta2
+        exp_avg_sq += (1 - beta2) * grad * grad
+
+
+class Adam(_Moments):
+    """m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², w ← w − lr · m̂ / (√v̂ + ε),
+    with the bias corrections m̂ = m / (1 − β₁ᵗ), v̂ = v / (1 − β₂ᵗ).
+
+    ``weight_decay`` λ adds λw to g (L2 regularisation; ``AdamW`` decouples it);
+    ``amsgrad`` divides by the largest v seen so far, so steps never grow.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+    ) -> None:
+        super().__init__(
+            params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad
+        )
+
+    def _init_state(self, param: np.ndarray, group: dict) -> dict[str, Any]:
+        state = super()._init_state(param, group)
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = np.zeros_like(param)
+        return state
+
+    def _decay(self, param: np.ndarray, grad: np.ndarray, group: dict) -> np.ndarray:
+        """L2 weight decay: the gradient of λ/2·‖w‖² joins the gradient."""
+        return grad + group["weight_decay"] * param if group["weight_decay"] else grad
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
+        state["step"] += 1
+        t = state["step"]
+        grad = self._decay(param, grad, group)
+        beta1, beta2 = group["betas"]
+        self._average(state, grad, beta1, beta2)
+        second = state["exp_avg_sq"]
+        if group["amsgrad"]:
+            second = np.maximum(state["max_exp_avg_sq"], second, out=state["max_exp_avg_sq"])
+        denominator = np.sqrt(second)
+        denominator /= math.sqrt(1 - beta2**t)
+        denominator += group["eps"]
+        step = np.divide(state["exp_avg"], denominator, out=denominator)
+        step *= group["lr"] / (1 - beta1**t)
+        param -= step
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter): w ← w·(1 − lr·λ) before the
+    Adam step, instead of λw in the gradient; PyTorch's default λ = 0.01."""
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+    ) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+
+    def _decay(self, param: np.ndarray, grad: np.ndarray, group: dict) -> np.ndarray:
+        param *= 1 - group["lr"] * group["weight_decay"]
+        return grad
+
+
+class Adamax(_Moments):
+    """Adam with the infinity norm: u ← max(β₂·u, |g| + ε), w ← w − lr/(1 − β₁ᵗ) · m / u."""
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+
+    def _init_state(self, param: np.ndarray, group: dict) -> dict[str, Any]:
+        return {"step": 0, "exp_avg": np.zeros_like(param), "exp_inf": np.zeros_like(param)}
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
+        state["step"] += 1
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * param
+        beta1, beta2 = group["betas"]
+        exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
+        exp_avg *= beta1
+        exp_avg += (1 - beta1) * grad
+        exp_inf *= beta2
+        np.maximum(exp_inf, np.abs(grad) + group["eps"], out=exp_inf)
+        param -= group["lr"] / (1 - beta1 ** state["step"]) * exp_avg / exp_inf
+
+
+class NAdam(_Moments):
+    """Adam with Nesterov momentum (Dozat, 2016), as PyTorch: the momentum factor warms up,
+    μ_t = β₁(1 − ½·0.96^(t·ψ)), and the step mixes the gradient and the next momentum,
+    w ← w − lr·[(1 − μ_t)/(1 − Πμ) · g + μ_{t+1}/(1 − Πμ·μ_{t+1}) · m] / (√v̂ + ε)."""
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum_decay: float = 4e-3,
+    ) -> None:
+        super().__init__(
+            params,
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum_decay=momentum_decay,
+        )
+
+    def _check(self, group: dict[str, Any]) -> None:
+        super()._check(group)
+        _check_range(self._name, "momentum_decay", group["momentum_decay"], low=0.0)
+
+    def _init_state(self, param: np.ndarray, group: dict) -> dict[str, Any]:
+        return {**super()._init_state(param, group), "mu_product": 1.0}
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
+        state["step"] += 1
+        t = state["step"]
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * param
+        beta1, beta2 = group["betas"]
+        psi, lr = group["momentum_decay"], group["lr"]
+        mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
+        mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
+        state["mu_product"] *= mu
+        product = state["mu_product"]
+        self._average(state, grad, beta1, beta2)
+        denominator = np.sqrt(state["exp_avg_sq"] / (1 - beta2**t))
+        denominator += group["eps"]
+        param -= (lr * (1 - mu) / (1 - product)) * grad / denominator
+        param -= (lr * mu_next / (1 - product * mu_next)) * state["exp_avg"] / denominator

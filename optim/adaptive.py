@@ -1,0 +1,161 @@
+"""Optimizers that scale each weight's step by the size of its past gradients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from optim.optimizer import Optimizer, _check_range
+
+__all__ = ["AdaDelta", "Adagrad", "RMSprop"]
+
+
+class Adagrad(Optimizer):
+    """G ← G + g², w ← w − lr_t · g / (√G + ε), with lr_t = lr / (1 + (t − 1)·lr_decay).
+
+    Weights with large past gradients take small steps. As in PyTorch, ε is added after the
+    square root (the study guide writes √(G + ε); the difference is below ε's size).
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-2,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "lr_decay": lr_decay,
+            "weight_decay": weight_decay,
+            "initial_accumulator_value": initial_accumulator_value,
+            "eps": eps,
+        }
+        super().__init__(params, defaults)
+
+    def _check(self, group: dict[str, Any]) -> None:
+        super()._check(group)
+        for name in ("lr_decay", "weight_decay", "initial_accumulator_value", "eps"):
+            _check_range(self._name, name, group[name], low=0.0)
+
+    def _init_state(self, param: np.ndarray, group: dict) -> dict[str, Any]:
+        return {"step": 0, "sum": np.full_like(param, group["initial_accumulator_value"])}
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
+        state["step"] += 1
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * param
+        lr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+        total = state["sum"]
+        total += grad * grad
+        param -= lr * grad / (np.sqrt(total) + group["eps"])
+
+
+class RMSprop(Optimizer):
+    """E ← α·E + (1 − α)·g², w ← w − lr · g / (√E + ε).
+
+    ``centered`` also averages g (ḡ) and divides by √(E − ḡ²) + ε, an estimate of the variance;
+    ``momentum`` β accumulates the scaled steps, b ← β·b + g / (√E + ε), w ← w − lr·b.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "alpha": alpha,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "momentum": momentum,
+            "centered": centered,
+        }
+        super().__init__(params, defaults)
+
+    def _check(self, group: dict[str, Any]) -> None:
+        super()._check(group)
+        _check_range(self._name, "alpha", group["alpha"], low=0.0, high=1.0)
+        for name in ("eps", "weight_decay", "momentum"):
+            _check_range(self._name, name, group[name], low=0.0)
+
+    def _init_state(self, param: np.ndarray, group: dict) -> dict[str, Any]:
+        state = {"step": 0, "square_avg": np.zeros_like(param)}
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = np.zeros_like(param)
+        if group["centered"]:
+            state["grad_avg"] = np.zeros_like(param)
+        return state
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
+        state["step"] += 1
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * param
+        alpha = group["alpha"]
+        square_avg = state["square_avg"]
+        square_avg *= alpha
+        square_avg += (1 - alpha) * grad * grad
+        if group["centered"]:
+            grad_avg = state["grad_avg"]
+            grad_avg *= alpha
+            grad_avg += (1 - alpha) * grad
+            denominator = np.sqrt(square_avg - grad_avg * grad_avg)
+        else:
+            denominator = np.sqrt(square_avg)
+        denominator += group["eps"]
+        if group["momentum"] > 0:
+            buffer = state["momentum_buffer"]
+            buffer *= group["momentum"]
+            buffer += grad / denominator
+            param -= group["lr"] * buffer
+        else:
+            param -= group["lr"] * grad / denominator
+
+
+class AdaDelta(Optimizer):
+    """Adagrad without a learning rate to tune (Zeiler, 2012):
+
+    E[g²] ← ρ·E[g²] + (1 − ρ)·g², Δ = √(E[Δ²] + ε) / √(E[g²] + ε) · g,
+    E[Δ²] ← ρ·E[Δ²] + (1 − ρ)·Δ², w ← w − lr·Δ (lr = 1 keeps the paper's rule).
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1.0,
+        rho: float = 0.9,
+        eps: float = 1e-6,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(params, {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay})
+
+    def _check(self, group: dict[str, Any]) -> None:
+        super()._check(group)
+        _check_range(self._name, "rho", group["rho"], low=0.0, high=1.0)
+        _check_range(self._name, "eps", group["eps"], low=0.0)
+        _check_range(self._name, "weight_decay", group["weight_decay"], low=0.0)
+
+    def _init_state(self, param: np.ndarray, group: dict) -> dict[str, Any]:
+        return {"step": 0, "square_avg": np.zeros_like(param), "acc_delta": np.zeros_like(param)}
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
+        state["step"] += 1
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * param
+        rho, eps = group["rho"], group["eps"]
+        square_avg, acc_delta = state["square_avg"], state["acc_delta"]
+        square_avg *= rho
+        square_avg += (1 - rho) * grad * grad
+        delta = np.sqrt(acc_delta + eps) / np.sqrt(square_avg + eps) * grad
+        acc_delta *= rho
+        acc_delta += (1 - rho) * delta * delta
+        param -= group["lr"] * delta

@@ -1,0 +1,118 @@
+"""Gradient descent and its momentum forms.
+
+Batch, mini-batch and stochastic gradient descent are one rule, ``SGD``; they differ only in how
+many examples the loss that gives ``.grad`` averages over (the whole set, a batch, or one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from optim.optimizer import Optimizer, _check_range
+
+__all__ = ["SGD", "Momentum", "Nesterov"]
+
+
+class SGD(Optimizer):
+    """Gradient descent, ``w ← w − lr · g``, with PyTorch's options.
+
+    With ``weight_decay`` λ the gradient is g + λw. With ``momentum`` β a buffer
+    b ← β·b + (1 − dampening)·g (b = g on the first step) replaces g, and with ``nesterov``
+    the step uses g + β·b instead (the gradient taken at the look-ahead point; see
+    ``Nesterov``).
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "momentum": momentum,
+            "dampening": dampening,
+            "weight_decay": weight_decay,
+            "nesterov": nesterov,
+        }
+        super().__init__(params, defaults)
+
+    def _check(self, group: dict[str, Any]) -> None:
+        super()._check(group)
+        _check_range(self._name, "momentum", group["momentum"], low=0.0)
+        _check_range(self._name, "dampening", group["dampening"], low=0.0, high=1.0)
+        _check_range(self._name, "weight_decay", group["weight_decay"], low=0.0)
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError(f"{self._name}: nesterov needs momentum > 0 and dampening = 0")
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * param
+        beta = group["momentum"]
+        if beta:
+            buffer = state.get("momentum_buffer")
+            if buffer is None:
+                buffer = state["momentum_buffer"] = grad.copy()
+            else:
+                buffer *= beta
+                buffer += (1 - group["dampening"]) * grad
+            grad = grad + beta * buffer if group["nesterov"] else buffer
+        param -= group["lr"] * grad
+
+
+class Momentum(Optimizer):
+    """Gradient descent with a velocity, in either of the study guide's two forms.
+
+    - ``average=False`` (default): v ← β·v + lr·g, w ← w − v. With a constant learning rate
+      this is PyTorch's ``SGD(momentum=β)`` (its buffer is v / lr) and Keras's ``SGD(momentum=β)``.
+    - ``average=True``: v ← β·v + (1 − β)·g, w ← w − lr·v: v is an exponential average of the
+      gradients, so the step has the size of one gradient step (v starts at 0; PyTorch's
+      ``dampening=β`` differs on the first step, where it takes v = g).
+    """
+
+    def __init__(
+        self, params: Iterable[Any], lr: float = 1e-2, beta: float = 0.9, average: bool = False
+    ) -> None:
+        super().__init__(params, {"lr": lr, "beta": beta, "average": average})
+
+    def _check(self, group: dict[str, Any]) -> None:
+        super()._check(group)
+        _check_range(self._name, "beta", group["beta"], low=0.0, high=1.0, high_open=True)
+
+    def _init_state(self, param: np.ndarray, group: dict) -> dict[str, Any]:
+        return {"velocity": np.zeros_like(param)}
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
+        velocity, beta, lr = state["velocity"], group["beta"], group["lr"]
+        velocity *= beta
+        if group["average"]:
+            velocity += (1 - beta) * grad
+            param -= lr * velocity
+        else:
+            velocity += lr * grad
+            param -= velocity
+
+
+class Nesterov(SGD):
+    """Nesterov's accelerated gradient: ``SGD(momentum=beta, nesterov=True)``.
+
+    The study guide's form takes the gradient at a look-ahead point,
+    v ← β·v + lr·∇L(w − β·v), w ← w − v. This one (Sutskever et al., PyTorch, Keras) stores
+    that look-ahead point instead of w, so it needs only the gradient at the weights it holds:
+    b ← β·b + g, w ← w − lr·(g + β·b). Its weights are exactly the guide's w − β·v.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-2,
+        beta: float = 0.9,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(params, lr=lr, momentum=beta, weight_decay=weight_decay, nesterov=True)
