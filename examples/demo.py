@@ -1,7 +1,8 @@
 """chainrule's demo: train micrograd's moons classifier on the scalar engine and draw the results.
 
 It shows what the scalar ``Value`` engine can do end to end in a few seconds: an MLP(2, [16, 16, 1])
-learns make_moons by full-batch SGD on a hinge loss, as in micrograd's demo, with a falling loss,
+learns make_moons by full-batch ``optim.SGD`` (the rate decaying linearly, ``optim.LinearLR``) on a
+hinge loss, as in micrograd's demo, with a falling loss,
 a decision boundary and a picture of one trained neuron's computation graph. Outputs go to
 ``demo_output/``.
 
@@ -20,6 +21,7 @@ from tqdm import tqdm
 
 import autograd
 import nn
+import optim
 from autograd import Value
 
 OUTPUT_DIR = Path("demo_output")
@@ -51,18 +53,19 @@ def compute_loss(model: nn.MLP, X: list[list[float]], y: list[float]) -> tuple[V
 def train(
     model: nn.MLP, X: list[list[float]], y: list[float], steps: int
 ) -> tuple[list[float], int]:
-    """SGD with a decaying learning rate; returns the loss per step and one step's graph size."""
-    parameters = model.parameters()
+    """SGD with a linearly decaying learning rate (1.0 down to 0.1); returns the loss per step
+    and one step's graph size."""
+    optimizer = optim.SGD(model.parameters(), lr=1.0)
+    schedule = optim.LinearLR(optimizer, start_factor=1.0, end_factor=0.1, total_iters=steps)
     losses: list[float] = []
     graph_nodes = 0
     progress = tqdm(range(steps), desc="training", unit="step")
     for k in progress:
         loss, accuracy = compute_loss(model, X, y)
-        model.zero_grad()
+        optimizer.zero_grad()
         loss.backward()
-        learning_rate = 1.0 - 0.9 * k / steps
-        for p in parameters:
-            p.data -= learning_rate * p.grad
+        optimizer.step()
+        schedule.step()
         losses.append(loss.data)
         if k == 0:
             graph_nodes = len(autograd.topological_order(loss))
