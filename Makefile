@@ -25,6 +25,9 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/scalar_mlp.py
 	$(BIN)/python benchmarks/deep_chain.py
+	$(BIN)/python benchmarks/tensor_mlp.py
+	$(BIN)/python benchmarks/op_overhead.py
+	$(BIN)/python benchmarks/optim_step.py
 
 clean:
 	rm -rf $(VENV) demo_output .pytest_cache .ruff_cache .hypothesis

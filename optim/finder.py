@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from autograd import Value
-from optim.optimizer import Optimizer
+from optim.optimizer import Optimizer, _as_float
 
 __all__ = ["LRFinderResult", "find_lr"]
 
@@ -48,7 +48,8 @@ def find_lr(
     restore: bool = True,
 ) -> LRFinderResult:
     """Run up to ``steps`` optimizer steps with the rate going from ``start_lr`` to ``end_lr``
-    geometrically; stop early once the smoothed loss exceeds ``diverge`` times its best.
+    geometrically; stop early once the smoothed loss has risen above its best by
+    ``diverge − 1`` times the best's size (for a positive loss: above ``diverge`` times the best).
 
     ``closure()`` computes the loss on a fresh batch and its gradients (``loss.backward()``)
     and returns the loss; gradients are zeroed before each call. The suggestion is the rate
@@ -59,6 +60,8 @@ def find_lr(
         raise ValueError(f"find_lr: need 0 < start_lr < end_lr, got {start_lr} and {end_lr}")
     if steps < 2:
         raise ValueError(f"find_lr: steps must be at least 2, got {steps}")
+    if not diverge > 1:
+        raise ValueError(f"find_lr: diverge must be > 1, got {diverge}")
     if not 0 <= smoothing < 1:
         raise ValueError(f"find_lr: smoothing must be in [0, 1), got {smoothing}")
     params = [p for group in optimizer.param_groups for p in group["params"]]
@@ -76,14 +79,14 @@ def find_lr(
             for group in optimizer.param_groups:
                 group["lr"] = lr
             optimizer.zero_grad()
-            loss = _as_float(closure())
+            loss = _as_float(closure(), "find_lr: the closure's loss")
             optimizer.step()
             average = smoothing * average + (1 - smoothing) * loss
             smoothed = average / (1 - smoothing ** (i + 1))  # bias-corrected, as Adam's moments
             lrs.append(lr)
             raw.append(loss)
             losses.append(smoothed)
-            if not math.isfinite(smoothed) or smoothed > diverge * best:
+            if not math.isfinite(smoothed) or smoothed - best > (diverge - 1) * abs(best):
                 break
             best = min(best, smoothed)
     finally:
@@ -110,8 +113,3 @@ def _steepest(lrs: list[float], losses: list[float]) -> float:
     upto = max(lowest + 1, 3)  # only the descent counts, not the climb after the minimum
     slopes = np.gradient(values[:upto], np.log(rates[:upto]))
     return float(rates[int(np.argmin(slopes))])
-
-
-def _as_float(loss: Any) -> float:
-    """The closure's loss (a number, a Value or a one-element Tensor) as a float."""
-    return float(np.asarray(getattr(loss, "data", loss)))

@@ -300,6 +300,16 @@ def _check_range(
         raise ValueError(f"{optimizer}: {name} must be in [{low_text}, {high_text}, got {value}")
 
 
+def _as_float(x: Any, what: str) -> float:
+    """A loss or metric (a number, a numpy scalar, a Value or a one-element Tensor) as a float."""
+    if isinstance(x, (Value, Tensor)):
+        x = x.data
+    array = np.asarray(x)
+    if array.size != 1 or array.dtype.kind not in "biuf":
+        raise TypeError(f"{what} must be a single number, got {type(x).__name__} {array.shape}")
+    return float(array.reshape(()))
+
+
 def _restore(array: np.ndarray, like: Any) -> Any:
     """A saved hyper-parameter back as the Python type it had (tuple, bool, int or float)."""
     if isinstance(like, tuple) or array.ndim == 1:

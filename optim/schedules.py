@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from optim.optimizer import Optimizer
+from optim.optimizer import Optimizer, _as_float
 
 __all__ = [
     "CosineAnnealingLR",
@@ -37,10 +37,7 @@ class LRScheduler:
     _state_names: tuple[str, ...] = ("last_epoch", "base_lrs", "_last_lr")
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(
-                f"{type(self).__name__}: {type(optimizer).__name__} is not an Optimizer"
-            )
+        _check_optimizer(self, optimizer)
         self.optimizer = optimizer
         for group in optimizer.param_groups:
             if last_epoch == -1:
@@ -229,6 +226,7 @@ class CyclicLR(LRScheduler):
         max_momentum: float = 0.9,
         last_epoch: int = -1,
     ) -> None:
+        _check_optimizer(self, optimizer)
         if mode not in ("triangular", "triangular2", "exp_range"):
             raise ValueError(
                 f"CyclicLR: mode must be 'triangular', 'triangular2' or 'exp_range', got {mode!r}"
@@ -329,8 +327,7 @@ class ReduceLROnPlateau(LRScheduler):
         self.best = math.inf if mode == "min" else -math.inf
         self.num_bad_epochs = 0
         self.cooldown_counter = 0
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"ReduceLROnPlateau: {type(optimizer).__name__} is not an Optimizer")
+        _check_optimizer(self, optimizer)
         self.optimizer = optimizer
         self.base_lrs = [group["lr"] for group in optimizer.param_groups]
         self.last_epoch = 0
@@ -346,7 +343,7 @@ class ReduceLROnPlateau(LRScheduler):
         """Record one epoch's metric (a number, a one-element Tensor or a Value)."""
         if metrics is None:
             raise TypeError("ReduceLROnPlateau.step needs the monitored metric: step(val_loss)")
-        metric = float(getattr(metrics, "data", metrics))
+        metric = _as_float(metrics, "ReduceLROnPlateau.step: the metric")
         self.last_epoch += 1
         if self._better(metric):
             self.best, self.num_bad_epochs = metric, 0
@@ -363,6 +360,12 @@ class ReduceLROnPlateau(LRScheduler):
                     rates[i] = new
             self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
         self._set(rates)
+
+
+def _check_optimizer(schedule: Any, optimizer: Any) -> None:
+    if not isinstance(optimizer, Optimizer):
+        name = type(schedule).__name__
+        raise TypeError(f"{name}: {type(optimizer).__name__} is not an Optimizer")
 
 
 def _positive(schedule: Any, name: str, value: float, allow_zero: bool = False) -> None:
