@@ -260,14 +260,19 @@ class Tensor:
             data = parent.data
             if parent_grad.shape != data.shape:
                 parent_grad = unbroadcast(parent_grad, data.shape)
-            elif not parent._parents and (parent_grad is grad or parent_grad.base is not None):
-                parent_grad = parent_grad.copy()  # a leaf's .grad is its own array
+            elif not parent._parents and (
+                type(parent_grad) is not np.ndarray  # numpy gives 0-d results as scalars
+                or parent_grad is grad
+                or parent_grad.base is not None
+            ):
+                parent_grad = np.array(parent_grad)  # a leaf's .grad is an array of its own
             if parent_grad.dtype is not data.dtype and parent_grad.dtype != data.dtype:
                 parent_grad = parent_grad.astype(data.dtype)
             if parent.grad is None:
                 parent.grad = parent_grad
             else:
-                parent.grad = parent.grad + parent_grad
+                total = parent.grad + parent_grad
+                parent.grad = total if total.ndim else np.asarray(total)
         if not self._retains_grad:
             self.grad = None
 

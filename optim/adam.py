@@ -22,8 +22,9 @@ class _Moments(Optimizer):
     def _check(self, group: dict[str, Any]) -> None:
         super()._check(group)
         betas = group["betas"]
-        if not isinstance(betas, tuple) or len(betas) != 2:
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ValueError(f"{self._name}: betas must be a pair (beta1, beta2), got {betas!r}")
+        group["betas"] = betas = tuple(betas)  # a list is fine, as in PyTorch; kept as a tuple
         for i, beta in enumerate(betas):
             _check_range(self._name, f"betas[{i}]", beta, low=0.0, high=1.0, high_open=True)
         _check_range(self._name, "eps", group["eps"], low=0.0)

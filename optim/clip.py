@@ -57,9 +57,10 @@ def clip_grad_norm_(
             "error_if_nonfinite=False to clip anyway"
         )
     scale = max_norm / (total + 1e-6)
-    if scale < 1.0:
-        for p in tensors:
-            p.grad = p.grad * np.asarray(scale, dtype=p.grad.dtype)
+    if not scale >= 1.0:  # also when the norm is nan: every gradient becomes nan, as in torch
+        with np.errstate(invalid="ignore"):  # an inf gradient times 0 is nan, as in torch
+            for p in tensors:
+                p.grad = p.grad * np.asarray(scale, dtype=p.grad.dtype)
         for v in values:
             v.grad *= scale
     return total

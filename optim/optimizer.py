@@ -140,13 +140,15 @@ class Optimizer:
                     self._update(data, grad, self._state_for(slot, data, group), group)
                     slot.scatter(data)
                 elif slot.grad is not None:
-                    if slot.grad.shape != slot.data.shape:
+                    if np.shape(slot.grad) != slot.data.shape:
                         raise ValueError(
                             f"{self._name}: a parameter of shape {slot.data.shape} has a gradient "
-                            f"of shape {slot.grad.shape}"
+                            f"of shape {np.shape(slot.grad)}"
                         )
-                    state = self._state_for(slot, slot.data, group)
-                    self._update(slot.data, slot.grad, state, group)
+                    # A 0-d parameter is updated through a 1-element view, so that the rule's
+                    # in-place numpy operations never meet numpy's 0-d scalars.
+                    data, grad = np.atleast_1d(slot.data), np.atleast_1d(slot.grad)
+                    self._update(data, grad, self._state_for(slot, data, group), group)
         return loss
 
     def _state_for(self, key: Any, param: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:
@@ -253,6 +255,7 @@ class Optimizer:
         try:
             with os.fdopen(handle, "wb") as file:
                 np.savez(file, **self.state_dict())
+            os.chmod(temporary, _file_mode(path))
             os.replace(temporary, path)
         except BaseException:
             os.unlink(temporary)
@@ -298,6 +301,15 @@ def _check_range(
         low_text = "-inf" if low is None else f"{low:g}"
         high_text = "inf)" if high is None else f"{high:g}" + (")" if high_open else "]")
         raise ValueError(f"{optimizer}: {name} must be in [{low_text}, {high_text}, got {value}")
+
+
+def _file_mode(path: str) -> int:
+    """The permissions a new file at ``path`` should get: the old file's, else the umask's."""
+    if os.path.exists(path):
+        return os.stat(path).st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def _as_float(x: Any, what: str) -> float:

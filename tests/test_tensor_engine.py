@@ -196,6 +196,19 @@ def test_numbers_with_tensors_that_need_no_gradient_keep_numpy_dtypes() -> None:
     assert (Tensor([1.0, 2.0]) * 2).dtype == np.float32
 
 
+@pytest.mark.parametrize(
+    "f", [lambda p: p * p, lambda p: p.tanh(), lambda p: (p * 3.0).exp(), lambda p: p + p]
+)
+def test_a_zero_dimensional_leaf_gets_an_ndarray_gradient_even_when_accumulated(f: object) -> None:
+    p = Tensor(0.5, dtype="float64", requires_grad=True)
+    f(p).backward()
+    first = p.grad
+    f(p).backward()
+    for grad in (first, p.grad):
+        assert type(grad) is np.ndarray and grad.shape == ()
+    np.testing.assert_allclose(p.grad, 2 * first)
+
+
 def test_gradients_have_the_dtype_of_their_leaf() -> None:
     a = Tensor([1.0, 2.0], requires_grad=True)
     (a * 3.0).sum().backward()
