@@ -34,13 +34,17 @@ class _Moments(Optimizer):
         return {"step": 0, "exp_avg": np.zeros_like(param), "exp_avg_sq": np.zeros_like(param)}
 
     @staticmethod
-    def _average(state: dict, grad: np.ndarray, beta1: float, beta2: float) -> None:
+    def _average(
+        state: dict, grad: np.ndarray, beta1: float, beta2: float, work: np.ndarray
+    ) -> None:
         """m ← β₁·m + (1 − β₁)·g and v ← β₂·v + (1 − β₂)·g², in place."""
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
         exp_avg *= beta1
-        exp_avg += (1 - beta1) * grad
+        exp_avg += np.multiply(grad, 1 - beta1, out=work)
         exp_avg_sq *= beta2
-        exp_avg_sq += (1 - beta2) * grad * grad
+        square = np.multiply(grad, grad, out=work)
+        square *= 1 - beta2
+        exp_avg_sq += square
 
 
 class Adam(_Moments):
@@ -79,11 +83,12 @@ class Adam(_Moments):
         t = state["step"]
         grad = self._decay(param, grad, group)
         beta1, beta2 = group["betas"]
-        self._average(state, grad, beta1, beta2)
+        (work,) = self._work(state, param)
+        self._average(state, grad, beta1, beta2, work)
         second = state["exp_avg_sq"]
         if group["amsgrad"]:
             second = np.maximum(state["max_exp_avg_sq"], second, out=state["max_exp_avg_sq"])
-        denominator = np.sqrt(second)
+        denominator = np.sqrt(second, out=work)
         denominator /= math.sqrt(1 - beta2**t)
         denominator += group["eps"]
         step = np.divide(state["exp_avg"], denominator, out=denominator)
@@ -133,11 +138,16 @@ class Adamax(_Moments):
             grad = grad + group["weight_decay"] * param
         beta1, beta2 = group["betas"]
         exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
+        (work,) = self._work(state, param)
         exp_avg *= beta1
-        exp_avg += (1 - beta1) * grad
+        exp_avg += np.multiply(grad, 1 - beta1, out=work)
         exp_inf *= beta2
-        np.maximum(exp_inf, np.abs(grad) + group["eps"], out=exp_inf)
-        param -= group["lr"] / (1 - beta1 ** state["step"]) * exp_avg / exp_inf
+        size = np.abs(grad, out=work)
+        size += group["eps"]
+        np.maximum(exp_inf, size, out=exp_inf)
+        step = np.divide(exp_avg, exp_inf, out=work)
+        step *= group["lr"] / (1 - beta1 ** state["step"])
+        param -= step
 
 
 class NAdam(_Moments):
@@ -181,8 +191,14 @@ class NAdam(_Moments):
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
         state["mu_product"] *= mu
         product = state["mu_product"]
-        self._average(state, grad, beta1, beta2)
-        denominator = np.sqrt(state["exp_avg_sq"] / (1 - beta2**t))
+        denominator, work = self._work(state, param, 2)
+        self._average(state, grad, beta1, beta2, work)
+        np.divide(state["exp_avg_sq"], 1 - beta2**t, out=denominator)
+        np.sqrt(denominator, out=denominator)
         denominator += group["eps"]
-        param -= (lr * (1 - mu) / (1 - product)) * grad / denominator
-        param -= (lr * mu_next / (1 - product * mu_next)) * state["exp_avg"] / denominator
+        step = np.divide(grad, denominator, out=work)
+        step *= lr * (1 - mu) / (1 - product)
+        param -= step
+        step = np.divide(state["exp_avg"], denominator, out=work)
+        step *= lr * mu_next / (1 - product * mu_next)
+        param -= step

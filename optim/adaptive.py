@@ -51,8 +51,13 @@ class Adagrad(Optimizer):
             grad = grad + group["weight_decay"] * param
         lr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
         total = state["sum"]
-        total += grad * grad
-        param -= lr * grad / (np.sqrt(total) + group["eps"])
+        (work,) = self._work(state, param)
+        total += np.multiply(grad, grad, out=work)
+        scale = np.sqrt(total, out=work)
+        scale += group["eps"]
+        step = np.divide(grad, scale, out=work)
+        step *= lr
+        param -= step
 
 
 class RMSprop(Optimizer):
@@ -102,23 +107,30 @@ class RMSprop(Optimizer):
             grad = grad + group["weight_decay"] * param
         alpha = group["alpha"]
         square_avg = state["square_avg"]
+        (work,) = self._work(state, param)
         square_avg *= alpha
-        square_avg += (1 - alpha) * grad * grad
+        square = np.multiply(grad, grad, out=work)
+        square *= 1 - alpha
+        square_avg += square
         if group["centered"]:
             grad_avg = state["grad_avg"]
             grad_avg *= alpha
-            grad_avg += (1 - alpha) * grad
-            denominator = np.sqrt(square_avg - grad_avg * grad_avg)
+            grad_avg += np.multiply(grad, 1 - alpha, out=work)
+            variance = np.multiply(grad_avg, grad_avg, out=work)
+            np.subtract(square_avg, variance, out=variance)
+            denominator = np.sqrt(variance, out=work)
         else:
-            denominator = np.sqrt(square_avg)
+            denominator = np.sqrt(square_avg, out=work)
         denominator += group["eps"]
+        step = np.divide(grad, denominator, out=work)
         if group["momentum"] > 0:
             buffer = state["momentum_buffer"]
             buffer *= group["momentum"]
-            buffer += grad / denominator
-            param -= group["lr"] * buffer
+            buffer += step
+            step = np.multiply(buffer, group["lr"], out=work)
         else:
-            param -= group["lr"] * grad / denominator
+            step *= group["lr"]
+        param -= step
 
 
 class AdaDelta(Optimizer):
@@ -153,9 +165,17 @@ class AdaDelta(Optimizer):
             grad = grad + group["weight_decay"] * param
         rho, eps = group["rho"], group["eps"]
         square_avg, acc_delta = state["square_avg"], state["acc_delta"]
+        delta, work = self._work(state, param, 2)
         square_avg *= rho
-        square_avg += (1 - rho) * grad * grad
-        delta = np.sqrt(acc_delta + eps) / np.sqrt(square_avg + eps) * grad
+        square = np.multiply(grad, grad, out=work)
+        square *= 1 - rho
+        square_avg += square
+        np.sqrt(np.add(acc_delta, eps, out=delta), out=delta)  # Δ = √(E[Δ²] + ε)
+        delta /= np.sqrt(np.add(square_avg, eps, out=work), out=work)  # ... / √(E[g²] + ε)
+        delta *= grad  # ... · g
         acc_delta *= rho
-        acc_delta += (1 - rho) * delta * delta
-        param -= group["lr"] * delta
+        square = np.multiply(delta, delta, out=work)
+        square *= 1 - rho
+        acc_delta += square
+        delta *= group["lr"]
+        param -= delta

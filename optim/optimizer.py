@@ -9,6 +9,9 @@ numpy operations. The rule never sees a ``Value`` or a ``Tensor``:
 - the ``Value`` parameters of a group are packed into one float64 array, updated by the same
   rule, and written back, so one line of numpy updates every scalar weight of a small MLP.
 
+Rules update in place and write temporaries into reusable work arrays (``_work``), because on a
+large model a step's time is its passes over memory: a fresh temporary costs page faults too.
+
 ``state_dict()`` is a flat dict of numpy arrays (``np.savez(path, **opt.state_dict())``), and
 ``load_state_dict(np.load(path))`` restores it; ``save`` and ``load`` do both. Nothing is
 pickled, and a checkpoint that does not fit (optimizer type, parameter count or shapes) is
@@ -157,6 +160,16 @@ class Optimizer:
             state = self.state[key] = self._init_state(param, group)
         return state
 
+    @staticmethod
+    def _work(state: dict[str, Any], like: np.ndarray, count: int = 1) -> list[np.ndarray]:
+        """``count`` work arrays shaped like ``like``, kept with the state between steps (never
+        saved): rules write their temporaries into them with ``out=``, so a step over a large
+        model allocates no memory."""
+        work = state.get("_work")
+        if work is None or len(work) < count or work[0].shape != like.shape:
+            work = state["_work"] = [np.empty_like(like) for _ in range(count)]
+        return work
+
     def _init_state(self, param: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:
         """The state of a parameter before its first step (arrays shaped like it)."""
         return {}
@@ -192,6 +205,8 @@ class Optimizer:
                 out[f"shape/{g}/{k}"] = np.array(slot.shape, dtype=np.int64)
                 out[f"is_values/{g}/{k}"] = np.array(isinstance(slot, _ValueBlock))
                 for name, value in self.state.get(slot, {}).items():
+                    if name.startswith("_"):
+                        continue  # work arrays, not state
                     kind = "state" if isinstance(value, np.ndarray) else "number"
                     out[f"{kind}/{g}/{k}/{name}"] = np.array(value)
         return out

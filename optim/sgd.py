@@ -54,16 +54,22 @@ class SGD(Optimizer):
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * param
-        beta = group["momentum"]
+        (work,) = self._work(state, param)
+        beta, dampening = group["momentum"], group["dampening"]
+        step = grad
         if beta:
             buffer = state.get("momentum_buffer")
             if buffer is None:
-                buffer = state["momentum_buffer"] = grad.copy()
+                buffer = state["momentum_buffer"] = np.array(grad, copy=True)
             else:
                 buffer *= beta
-                buffer += (1 - group["dampening"]) * grad
-            grad = grad + beta * buffer if group["nesterov"] else buffer
-        param -= group["lr"] * grad
+                buffer += grad if dampening == 0 else np.multiply(grad, 1 - dampening, out=work)
+            if group["nesterov"]:
+                step = np.multiply(buffer, beta, out=work)
+                step += grad
+            else:
+                step = buffer
+        param -= np.multiply(step, group["lr"], out=work)
 
 
 class Momentum(Optimizer):
@@ -90,12 +96,13 @@ class Momentum(Optimizer):
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
         velocity, beta, lr = state["velocity"], group["beta"], group["lr"]
+        (work,) = self._work(state, param)
         velocity *= beta
         if group["average"]:
-            velocity += (1 - beta) * grad
-            param -= lr * velocity
+            velocity += np.multiply(grad, 1 - beta, out=work)
+            param -= np.multiply(velocity, lr, out=work)
         else:
-            velocity += lr * grad
+            velocity += np.multiply(grad, lr, out=work)
             param -= velocity
 
 
