@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from optim.optimizer import Optimizer, _check_range
+from optim.optimizer import Optimizer, _check_range, _running_average
 
 __all__ = ["Adam", "AdamW", "Adamax", "NAdam"]
 
@@ -38,13 +38,8 @@ class _Moments(Optimizer):
         state: dict, grad: np.ndarray, beta1: float, beta2: float, work: np.ndarray
     ) -> None:
         """m ← β₁·m + (1 − β₁)·g and v ← β₂·v + (1 − β₂)·g², in place."""
-        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        exp_avg *= beta1
-        exp_avg += np.multiply(grad, 1 - beta1, out=work)
-        exp_avg_sq *= beta2
-        square = np.multiply(grad, grad, out=work)
-        square *= 1 - beta2
-        exp_avg_sq += square
+        _running_average(state["exp_avg"], beta1, grad, work)
+        _running_average(state["exp_avg_sq"], beta2, np.multiply(grad, grad, out=work), work)
 
 
 class Adam(_Moments):
@@ -139,8 +134,7 @@ class Adamax(_Moments):
         beta1, beta2 = group["betas"]
         exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
         (work,) = self._work(state, param)
-        exp_avg *= beta1
-        exp_avg += np.multiply(grad, 1 - beta1, out=work)
+        _running_average(exp_avg, beta1, grad, work)
         exp_inf *= beta2
         size = np.abs(grad, out=work)
         size += group["eps"]

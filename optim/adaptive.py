@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from optim.optimizer import Optimizer, _check_range
+from optim.optimizer import Optimizer, _check_range, _running_average
 
 __all__ = ["AdaDelta", "Adagrad", "RMSprop"]
 
@@ -108,14 +108,10 @@ class RMSprop(Optimizer):
         alpha = group["alpha"]
         square_avg = state["square_avg"]
         (work,) = self._work(state, param)
-        square_avg *= alpha
-        square = np.multiply(grad, grad, out=work)
-        square *= 1 - alpha
-        square_avg += square
+        _running_average(square_avg, alpha, np.multiply(grad, grad, out=work), work)
         if group["centered"]:
             grad_avg = state["grad_avg"]
-            grad_avg *= alpha
-            grad_avg += np.multiply(grad, 1 - alpha, out=work)
+            _running_average(grad_avg, alpha, grad, work)
             variance = np.multiply(grad_avg, grad_avg, out=work)
             np.subtract(square_avg, variance, out=variance)
             denominator = np.sqrt(variance, out=work)
@@ -166,16 +162,10 @@ class AdaDelta(Optimizer):
         rho, eps = group["rho"], group["eps"]
         square_avg, acc_delta = state["square_avg"], state["acc_delta"]
         delta, work = self._work(state, param, 2)
-        square_avg *= rho
-        square = np.multiply(grad, grad, out=work)
-        square *= 1 - rho
-        square_avg += square
+        _running_average(square_avg, rho, np.multiply(grad, grad, out=work), work)
         np.sqrt(np.add(acc_delta, eps, out=delta), out=delta)  # Δ = √(E[Δ²] + ε)
         delta /= np.sqrt(np.add(square_avg, eps, out=work), out=work)  # ... / √(E[g²] + ε)
         delta *= grad  # ... · g
-        acc_delta *= rho
-        square = np.multiply(delta, delta, out=work)
-        square *= 1 - rho
-        acc_delta += square
+        _running_average(acc_delta, rho, np.multiply(delta, delta, out=work), work)
         delta *= group["lr"]
         param -= delta

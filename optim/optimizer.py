@@ -289,6 +289,13 @@ class Optimizer:
         return "\n".join([*lines, ")"])
 
 
+def _running_average(average: np.ndarray, beta: float, x: np.ndarray, work: np.ndarray) -> None:
+    """average ← β·average + (1 − β)·x, in place (``x`` may be ``work`` itself): the moving
+    averages of every adaptive rule."""
+    average *= beta
+    average += np.multiply(x, 1 - beta, out=work)
+
+
 def _check_parameter(p: Any, i: int, name: str) -> None:
     if isinstance(p, Value):
         return

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from optim.optimizer import Optimizer, _check_range
+from optim.optimizer import Optimizer, _check_range, _running_average
 
 __all__ = ["SGD", "Momentum", "Nesterov"]
 
@@ -97,11 +97,11 @@ class Momentum(Optimizer):
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
         velocity, beta, lr = state["velocity"], group["beta"], group["lr"]
         (work,) = self._work(state, param)
-        velocity *= beta
         if group["average"]:
-            velocity += np.multiply(grad, 1 - beta, out=work)
+            _running_average(velocity, beta, grad, work)
             param -= np.multiply(velocity, lr, out=work)
         else:
+            velocity *= beta
             velocity += np.multiply(grad, lr, out=work)
             param -= velocity
 
