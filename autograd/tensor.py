@@ -2,9 +2,11 @@
 
 Each op computes its result with numpy and records, for every input that needs a gradient, a
 vector-Jacobian product (VJP): a function from the gradient of the result to the gradient of that
-input. Broadcasting is undone once, centrally, in ``_backward`` (``unbroadcast``), so no VJP has
-to remember it. Method names are the same as ``Value``'s, so activations and losses written once
-run on both.
+input. Where the op is elementwise and its local derivative is an array at hand (``b`` for
+``a * b``, ``e^a`` for ``exp``), the VJP is that array itself, meaning "multiply by it": the
+diagonal of the Jacobian, as ``Value`` keeps its local derivatives as numbers. Broadcasting is
+undone once, centrally, in ``_backward`` (``unbroadcast``), so no VJP has to remember it.
+Method names are the same as ``Value``'s, so activations and losses written once run on both.
 
 Floating-point data is stored as float32 unless ``dtype`` says otherwise (``dtype="float64"`` for
 gradient checks); integer and boolean tensors hold labels and masks and never get gradients.
@@ -24,7 +26,8 @@ from autograd.graph import grad_mode
 __all__ = ["Tensor", "unbroadcast"]
 
 _new = object.__new__
-VJP = Callable[[np.ndarray], np.ndarray]
+_ndarray = np.ndarray
+VJP = Callable[[np.ndarray], np.ndarray] | np.ndarray  # a function, or local derivatives
 
 
 def _as_array(data: Any, dtype: Any) -> np.ndarray:
@@ -75,35 +78,38 @@ def _result(
     *more: Any,
 ) -> Tensor:
     """A new Tensor computed by ``op`` from parent ``a`` (and ``b``, and ``more`` as further
-    parent, vjp pairs), with the VJP that maps the result's gradient to each parent's.
+    parent, vjp pairs), with the VJP that maps the result's gradient to each parent's (a
+    function, or an array of local derivatives to multiply it by).
 
     Only parents that require a gradient are recorded, and nothing is recorded under no_grad.
     ``op`` is a name, or a template and the constant it applied, ``("* {}", 0.5)``, formatted
     only when the picture asks for it. One and two parents, the hot cases, build no lists.
     """
     out = _new(Tensor)
-    out.data = data if type(data) is np.ndarray else np.asarray(data)  # numpy gives 0-d scalars
+    out.data = data if type(data) is _ndarray else np.asarray(data)  # numpy gives 0-d scalars
     out.grad = None
     out.label = ""
     out._op = op
     out._retains_grad = False
-    out.requires_grad = True
     if grad_mode.enabled:
         if more:
             pairs = [(a, vjp_a), (b, vjp_b), *zip(more[0::2], more[1::2])]
             pairs = [(p, v) for p, v in pairs if p.requires_grad]
             if pairs:
                 out._parents = tuple(p for p, _ in pairs)
-                out._vjps = tuple(v for _, v in pairs)
+                out._vjps = tuple(v for _, v in pairs) if len(pairs) > 1 else pairs[0][1]
+                out.requires_grad = True
                 return out
         elif a.requires_grad:
             if b is not None and b.requires_grad:
                 out._parents, out._vjps = (a, b), (vjp_a, vjp_b)
             else:
-                out._parents, out._vjps = (a,), (vjp_a,)
+                out._parents, out._vjps = (a,), vjp_a
+            out.requires_grad = True
             return out
         elif b is not None and b.requires_grad:
-            out._parents, out._vjps = (b,), (vjp_b,)
+            out._parents, out._vjps = (b,), vjp_b
+            out.requires_grad = True
             return out
     out._parents = ()
     out._vjps = ()
@@ -165,7 +171,7 @@ class Tensor:
         self.grad: np.ndarray | None = None
         self.label = label
         self._parents: tuple[Tensor, ...] = ()
-        self._vjps: tuple[VJP, ...] = ()
+        self._vjps: VJP | tuple[VJP, ...] = ()  # bare when there is one parent
         self._op = ""
         self._retains_grad = False
 
@@ -255,26 +261,34 @@ class Tensor:
 
     def _backward(self) -> None:
         grad = self.grad
-        for parent, vjp in zip(self._parents, self._vjps):
-            parent_grad = vjp(grad)
-            data = parent.data
-            if parent_grad.shape != data.shape:
-                parent_grad = unbroadcast(parent_grad, data.shape)
-            elif not parent._parents and (
-                type(parent_grad) is not np.ndarray  # numpy gives 0-d results as scalars
-                or parent_grad is grad
-                or parent_grad.base is not None
-            ):
-                parent_grad = np.array(parent_grad)  # a leaf's .grad is an array of its own
-            if parent_grad.dtype is not data.dtype and parent_grad.dtype != data.dtype:
-                parent_grad = parent_grad.astype(data.dtype)
-            if parent.grad is None:
-                parent.grad = parent_grad
-            else:
-                total = parent.grad + parent_grad
-                parent.grad = total if total.ndim else np.asarray(total)
         if not self._retains_grad:
             self.grad = None
+        vjps = self._vjps
+        if type(vjps) is tuple:
+            for parent, vjp in zip(self._parents, vjps):
+                parent._receive(grad * vjp if type(vjp) is _ndarray else vjp(grad), grad)
+        else:  # one parent, the common case: its VJP is stored bare, without a tuple
+            self._parents[0]._receive(grad * vjps if type(vjps) is _ndarray else vjps(grad), grad)
+
+    def _receive(self, grad: np.ndarray, sent: np.ndarray) -> None:
+        """Add ``grad``, sent by a child whose own gradient is ``sent``, to this tensor's:
+        broadcasting undone, the dtype kept, and a leaf given an array of its own."""
+        data = self.data
+        if grad.shape != data.shape:
+            grad = unbroadcast(grad, data.shape)
+        elif not self._parents and (
+            type(grad) is not _ndarray  # numpy gives 0-d results as scalars
+            or grad is sent
+            or grad.base is not None
+        ):
+            grad = np.array(grad)  # a leaf's .grad is an array of its own
+        if grad.dtype is not data.dtype and grad.dtype != data.dtype:
+            grad = grad.astype(data.dtype)
+        if self.grad is None:
+            self.grad = grad
+        else:
+            total = self.grad + grad
+            self.grad = total if total.ndim else np.asarray(total)
 
     def _reset_grad(self) -> None:
         self.grad = None
@@ -322,9 +336,10 @@ class Tensor:
 
     # A Python number operand of a tensor that requires a gradient is a constant folded into
     # the op (as PyTorch's wrapped numbers): no constant tensor is made, the op records one
-    # parent, and numpy's rules give the same dtype as a constant tensor would. VJPs that are
-    # one numpy multiplication or division are numpy's bound methods (``b.__mul__`` is
-    # g -> b * g): no Python frame to call, no closure for the garbage collector to track.
+    # parent, and numpy's rules give the same dtype as a constant tensor would. The VJPs of
+    # ``a * b`` are the arrays b and a (multiply by them), and that of ``a / b`` is numpy's
+    # bound method ``b.__rtruediv__`` (g -> g / b): no Python frame to call, no closure for
+    # the garbage collector to track.
 
     def __add__(self, other: Any) -> Tensor:
         if type(other) is not Tensor:
@@ -366,7 +381,7 @@ class Tensor:
             data = a * b
         except ValueError:
             raise _broadcast_error("mul", self, other) from None
-        return _result(data, "*", self, b.__mul__, other, a.__mul__)
+        return _result(data, "*", self, b, other, a)
 
     __rmul__ = __mul__
 
@@ -381,7 +396,10 @@ class Tensor:
             data = a / b
         except ValueError:
             raise _broadcast_error("div", self, other) from None
-        return _result(data, "/", self, b.__rtruediv__, other, _d_denominator(data, b))
+        # Each VJP is made only for an operand that needs it (`False` stands in for the other).
+        vjp_a = self.requires_grad and b.__rtruediv__
+        vjp_b = other.requires_grad and _d_denominator(data, b)
+        return _result(data, "/", self, vjp_a, other, vjp_b)
 
     def __rtruediv__(self, other: Any) -> Tensor:
         return _constant(other, self, "div") / self

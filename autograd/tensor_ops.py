@@ -68,8 +68,8 @@ Axis = int | tuple[int, ...] | None
 
 def exp(x: Tensor) -> Tensor:
     with np.errstate(over="ignore"):  # overflow gives inf, as documented for Value
-        data = np.exp(x.data)
-    return _result(data, "exp", x, lambda g: g * data)
+        data = np.asarray(np.exp(x.data))  # asarray: a 0-d result is a numpy scalar
+    return _result(data, "exp", x, data)  # d/da e^a = e^a: the VJP multiplies by the result
 
 
 def _check_domain(x: Tensor, op: str) -> bool:
