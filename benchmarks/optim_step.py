@@ -23,6 +23,12 @@ parallel op and, on 2 cores, would otherwise slow whichever library runs next. T
 the median (and fastest) ms/step of each library and the ratio chainrule/PyTorch. Target: every
 optimizer <= 1.5x PyTorch's step time. Python's garbage collector stays on, as users run it.
 
+The numpy floor: for SGD and SGD-momentum the script also times the update written by hand as
+the fewest in-place numpy passes it needs (``work = lr·g; w −= work``: two passes; with momentum
+four), with no optimizer around it, in the same rounds. numpy's element-wise ops run one thread
+and cannot fuse a multiply into an add, while torch's ``add_(g, alpha=-lr)`` is one pass over both
+threads; the floor's ratio to PyTorch is the best any numpy-only optimizer can reach.
+
 Correctness: after the timed run both libraries have taken the same number of steps from the same
 start, so their parameters must agree. The script prints, per optimizer, the largest difference
 between the two libraries' parameters relative to the largest parameter, and (the stricter test)
@@ -75,6 +81,38 @@ class Case:
     ours: Callable[[list[Tensor]], optim.Optimizer]
     theirs: Callable[[list[Any]], Any]  # list of torch tensors -> torch.optim optimizer
     settings: str
+    floor: Callable[[list[np.ndarray], list[np.ndarray]], Callable[[], None]] | None = None
+
+
+def sgd_floor(params: list[np.ndarray], grads: list[np.ndarray]) -> Callable[[], None]:
+    """SGD by hand in two in-place numpy passes per parameter: work = lr·g; w −= work."""
+    works = [np.empty_like(p) for p in params]
+
+    def step() -> None:
+        for w, g, work in zip(params, grads, works):
+            np.multiply(g, LR, out=work)
+            w -= work
+
+    return step
+
+
+def momentum_floor(params: list[np.ndarray], grads: list[np.ndarray]) -> Callable[[], None]:
+    """torch's SGD momentum by hand in four passes: b ← 0.9·b + g (b = g at first); w −= lr·b."""
+    works = [np.empty_like(p) for p in params]
+    buffers: list[np.ndarray] = []
+
+    def step() -> None:
+        if not buffers:
+            buffers.extend(g.copy() for g in grads)
+        else:
+            for b, g in zip(buffers, grads):
+                b *= 0.9
+                b += g
+        for w, b, work in zip(params, buffers, works):
+            np.multiply(b, LR, out=work)
+            w -= work
+
+    return step
 
 
 def _torch(name: str, **kwargs: Any) -> Callable[[list[Any]], Any]:
@@ -87,9 +125,9 @@ def _torch(name: str, **kwargs: Any) -> Callable[[list[Any]], Any]:
 
 
 CASES = [
-    Case("SGD", lambda p: optim.SGD(p, lr=LR), _torch("SGD", lr=LR), f"lr {LR:g}"),
+    Case("SGD", lambda p: optim.SGD(p, lr=LR), _torch("SGD", lr=LR), f"lr {LR:g}", sgd_floor),
     Case("SGD-momentum", lambda p: optim.SGD(p, lr=LR, momentum=0.9),
-         _torch("SGD", lr=LR, momentum=0.9), "momentum 0.9"),
+         _torch("SGD", lr=LR, momentum=0.9), "momentum 0.9", momentum_floor),
     Case("Nesterov", lambda p: optim.Nesterov(p, lr=LR, beta=0.9),
          _torch("SGD", lr=LR, momentum=0.9, nesterov=True), "torch SGD(nesterov=True)"),
     Case("Momentum", lambda p: optim.Momentum(p, lr=LR, beta=0.9),
@@ -167,7 +205,8 @@ class Side:
         self.steps += 1
 
     def arrays(self) -> list[np.ndarray]:
-        return [p.data if isinstance(p, Tensor) else p.detach().numpy() for p in self.params]
+        return [p if isinstance(p, np.ndarray) else p.data if isinstance(p, Tensor)
+                else p.detach().numpy() for p in self.params]
 
 
 def chainrule_side(case: Case, params: list[np.ndarray], grads: list[np.ndarray]) -> Side:
@@ -175,6 +214,19 @@ def chainrule_side(case: Case, params: list[np.ndarray], grads: list[np.ndarray]
     for t, g in zip(tensors, grads):
         t.grad = g.copy()
     return Side("chainrule", tensors, case.ours(tensors))
+
+
+class _Bare:
+    """A hand-written update as an object with ``step()``, to time it like an optimizer."""
+
+    def __init__(self, step: Callable[[], None]) -> None:
+        self.step = step
+
+
+def floor_side(case: Case, params: list[np.ndarray], grads: list[np.ndarray]) -> Side:
+    assert case.floor is not None
+    arrays = [p.copy() for p in params]
+    return Side("numpy floor", arrays, _Bare(case.floor(arrays, [g.copy() for g in grads])))
 
 
 def torch_side(case: Case, params: list[np.ndarray], grads: list[np.ndarray]) -> Side:
@@ -195,6 +247,7 @@ class Result:
     sides: list[Side]
     param_diff: float | None = None
     update_diff: float | None = None
+    floor_update_diff: float | None = None
     finite: bool = True
 
     def median_ms(self, k: int) -> float:
@@ -208,12 +261,20 @@ class Result:
             return None
         return self.median_ms(0) / self.median_ms(1)
 
+    def floor_ratio(self) -> float | None:
+        """The hand-written numpy floor's step time over PyTorch's (None without either)."""
+        if len(self.sides) < 3:
+            return None
+        return self.median_ms(2) / self.median_ms(1)
+
 
 def run(case: Case, params: list[np.ndarray], grads: list[np.ndarray], steps: int, rounds: int,
         settle: float, use_torch: bool) -> Result:
     sides = [chainrule_side(case, params, grads)]
     if use_torch:
         sides.append(torch_side(case, params, grads))
+        if case.floor is not None:
+            sides.append(floor_side(case, params, grads))
     warmup = 3
     for side in sides:
         for _ in range(warmup):
@@ -237,11 +298,19 @@ def run(case: Case, params: list[np.ndarray], grads: list[np.ndarray], steps: in
         result.param_diff = max(
             float(np.max(np.abs(p - q)) / np.max(np.abs(q))) for p, q in zip(ours, theirs)
         )
-        result.update_diff = max(
-            float(np.max(np.abs((p - s) - (q - s))) / max(float(np.max(np.abs(q - s))), 1e-30))
-            for p, q, s in zip(ours, theirs, params)
-        )
+        result.update_diff = update_diff(ours, theirs, params)
+        if len(sides) > 2:
+            result.floor_update_diff = update_diff(sides[2].arrays(), theirs, params)
     return result
+
+
+def update_diff(ours: list[np.ndarray], theirs: list[np.ndarray],
+                start: list[np.ndarray]) -> float:
+    """Largest difference of the updates w − w0, relative to the largest update of ``theirs``."""
+    return max(
+        float(np.max(np.abs((p - s) - (q - s))) / max(float(np.max(np.abs(q - s))), 1e-30))
+        for p, q, s in zip(ours, theirs, start)
+    )
 
 
 def select(names: list[str] | None, parser: argparse.ArgumentParser) -> list[Case]:
@@ -357,6 +426,14 @@ def main() -> None:
             failed.append(result.case.name)
         print(f"{result.case.name:<17} chainrule/PyTorch {ratio:5.2f}x  "
               f"(target <= {TARGET:.1f}x: {verdict}){note}")
+    floors = [r for r in results if r.floor_ratio() is not None]
+    for result in floors:
+        ratio = result.floor_ratio()
+        assert ratio is not None and result.floor_update_diff is not None
+        agrees = "agrees" if result.floor_update_diff <= TOLERANCE else "DIFFERS"
+        print(f"{result.case.name:<17} numpy floor/PyTorch {ratio:5.2f}x  (hand-written "
+              f"in-place numpy, {result.median_ms(2):.3f} ms; its update {agrees} with "
+              f"PyTorch's, diff {result.floor_update_diff:.1e})")
     worst = max(results, key=lambda r: r.ratio() or 0.0)
     overall = "met" if not failed else f"NOT met ({', '.join(failed)})"
     print(f"overall: {len(results) - len(failed)}/{len(results)} optimizers within "
