@@ -322,7 +322,7 @@ class Tensor:
     @staticmethod
     def _leaf(data: np.ndarray) -> Tensor:
         out = _new(Tensor)
-        out.data = data
+        out.data = data if type(data) is _ndarray else np.asarray(data)  # 0-d: numpy scalars
         out.grad = None
         out.label = ""
         out._op = ""

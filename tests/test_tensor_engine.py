@@ -209,6 +209,15 @@ def test_a_zero_dimensional_leaf_gets_an_ndarray_gradient_even_when_accumulated(
     np.testing.assert_allclose(p.grad, 2 * first)
 
 
+@pytest.mark.parametrize("compare", [lambda p: p > 1.0, lambda p: p <= 3.0, lambda p: p >= p])
+def test_a_zero_dimensional_comparison_is_an_array_mask_that_multiplies(compare: object) -> None:
+    p = Tensor(2.0, dtype="float64", requires_grad=True)
+    mask = compare(p)
+    assert type(mask.data) is np.ndarray and mask.dtype == np.bool_ and mask.shape == ()
+    (p * mask * p).backward()
+    assert p.grad == pytest.approx(4.0)  # d(p² · 1)/dp at p = 2
+
+
 def test_gradients_have_the_dtype_of_their_leaf() -> None:
     a = Tensor([1.0, 2.0], requires_grad=True)
     (a * 3.0).sum().backward()
