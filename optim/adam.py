@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from optim.optimizer import Optimizer, _check_range, _running_average
+from optim.optimizer import Optimizer, _check_range, _running_average, _with_weight_decay
 
 __all__ = ["Adam", "AdamW", "Adamax", "NAdam"]
 
@@ -70,8 +70,8 @@ class Adam(_Moments):
         return state
 
     def _decay(self, param: np.ndarray, grad: np.ndarray, group: dict) -> np.ndarray:
-        """L2 weight decay: the gradient of λ/2·‖w‖² joins the gradient."""
-        return grad + group["weight_decay"] * param if group["weight_decay"] else grad
+        """L2 weight decay (AdamW decouples it instead)."""
+        return _with_weight_decay(param, grad, group["weight_decay"])
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
         state["step"] += 1
@@ -129,8 +129,7 @@ class Adamax(_Moments):
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
         state["step"] += 1
-        if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * param
+        grad = _with_weight_decay(param, grad, group["weight_decay"])
         beta1, beta2 = group["betas"]
         exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
         (work,) = self._work(state, param)
@@ -177,8 +176,7 @@ class NAdam(_Moments):
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
         state["step"] += 1
         t = state["step"]
-        if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * param
+        grad = _with_weight_decay(param, grad, group["weight_decay"])
         beta1, beta2 = group["betas"]
         psi, lr = group["momentum_decay"], group["lr"]
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))

@@ -289,6 +289,12 @@ class Optimizer:
         return "\n".join([*lines, ")"])
 
 
+def _with_weight_decay(param: np.ndarray, grad: np.ndarray, weight_decay: float) -> np.ndarray:
+    """L2 weight decay: the gradient of λ/2·‖w‖², λw, joins the gradient (a new array; the
+    caller's ``grad`` is left as it was)."""
+    return grad + weight_decay * param if weight_decay else grad
+
+
 def _running_average(average: np.ndarray, beta: float, x: np.ndarray, work: np.ndarray) -> None:
     """average ← β·average + (1 − β)·x, in place (``x`` may be ``work`` itself): the moving
     averages of every adaptive rule."""

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from optim.optimizer import Optimizer, _check_range, _running_average
+from optim.optimizer import Optimizer, _check_range, _running_average, _with_weight_decay
 
 __all__ = ["SGD", "Momentum", "Nesterov"]
 
@@ -52,8 +52,7 @@ class SGD(Optimizer):
             raise ValueError(f"{self._name}: nesterov needs momentum > 0 and dampening = 0")
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
-        if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * param
+        grad = _with_weight_decay(param, grad, group["weight_decay"])
         (work,) = self._work(state, param)
         beta, dampening = group["momentum"], group["dampening"]
         step = grad
