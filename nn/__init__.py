@@ -1,9 +1,29 @@
-"""chainrule's neural networks, built only from ``autograd`` graph operations."""
+"""chainrule's neural networks, built only from ``autograd`` graph operations.
 
-from nn import activations
+Two engines, two families:
+- on scalar ``Value``s, one sample at a time, small enough to draw: ``Perceptron``, ``Neuron``,
+  ``NeuronLayer``, ``MLP``;
+- on the numpy ``Tensor``, in batches, Keras's way: ``nn.layers`` (``Dense``, ``Conv2D``, ...),
+  ``nn.models.Sequential`` with ``compile`` / ``fit`` / ``evaluate`` / ``predict``,
+  ``nn.losses``, ``nn.metrics``, ``nn.callbacks``, ``nn.initializers``, ``nn.regularizers``.
+Activations (``nn.activations``) and losses work on both.
+"""
+
+from nn import activations, initializers, random, regularizers
 from nn.activations import get_activation
 from nn.module import Module
 from nn.perceptron import Perceptron
-from nn.scalar import MLP, Layer, Neuron
+from nn.scalar import MLP, Neuron, NeuronLayer
 
-__all__ = ["MLP", "Layer", "Module", "Neuron", "Perceptron", "activations", "get_activation"]
+__all__ = [
+    "MLP",
+    "Module",
+    "Neuron",
+    "NeuronLayer",
+    "Perceptron",
+    "activations",
+    "get_activation",
+    "initializers",
+    "random",
+    "regularizers",
+]

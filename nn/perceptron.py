@@ -4,11 +4,16 @@ w ← w + lr·(target − prediction)·x.
 That rule is gradient descent on the perceptron criterion L = (prediction − target)·(w·x + b):
 the step has derivative 0, so ∂L/∂w = (prediction − target)·x and w − lr·∂L/∂w is the rule.
 ``criterion`` builds L as a graph so that a test (and a notebook) can show it.
+
+The guide's calls work as printed: ``Perceptron(input_size=2)``, ``perceptron.train(X, y)``,
+``perceptron.predict(sample)``. ``train(X, y)`` learns; ``train(True)`` / ``eval()`` still set
+the training mode that every ``Module`` has.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from autograd import Value, dot, no_grad
 from nn.module import Module
@@ -19,12 +24,12 @@ __all__ = ["Perceptron"]
 class Perceptron(Module):
     """A single threshold neuron with 0/1 outputs; weights and bias start at 0 as in the seed."""
 
-    def __init__(self, n_inputs: int, learning_rate: float = 0.1, epochs: int = 10):
-        if n_inputs < 1:
-            raise ValueError(f"Perceptron: n_inputs must be at least 1, got {n_inputs}")
+    def __init__(self, input_size: int, learning_rate: float = 0.1, epochs: int = 10):
+        if isinstance(input_size, bool) or not isinstance(input_size, int) or input_size < 1:
+            raise ValueError(f"Perceptron: input_size must be a positive int, got {input_size!r}")
         if not learning_rate > 0:
             raise ValueError(f"Perceptron: learning_rate must be positive, got {learning_rate}")
-        self.weights = [Value(0.0, label=f"w{i}") for i in range(n_inputs)]
+        self.weights = [Value(0.0, label=f"w{i}") for i in range(input_size)]
         self.bias = Value(0.0, label="b")
         self.learning_rate = learning_rate
         self.epochs = epochs
@@ -58,9 +63,21 @@ class Perceptron(Module):
             self.bias.data += self.learning_rate * error
         return error
 
+    def train(self, X: Any = True, y: Sequence[float] | None = None) -> Any:  # type: ignore[override]
+        """``train(X, y)``: the guide's training call, the same as ``fit(X, y)``.
+        ``train()`` / ``train(True)`` / ``train(False)``: set the training mode, as on any
+        module."""
+        if y is None and isinstance(X, bool):
+            return super().train(X)
+        if y is None:
+            raise TypeError(
+                "Perceptron.train needs the targets too: train(X, y); train(mode) takes a bool"
+            )
+        return self.fit(X, y)
+
     def fit(self, X: Sequence[Sequence[float]], y: Sequence[float]) -> list[int]:
-        """Train for ``epochs`` passes over the data (the seed's ``train``); returns the number of
-        misclassified samples in each epoch, which reaches 0 only if the data are separable."""
+        """Train for ``epochs`` passes over the data; returns the number of misclassified
+        samples in each epoch, which reaches 0 only if the data are separable."""
         if len(X) != len(y):
             raise ValueError(f"Perceptron.fit: {len(X)} samples but {len(y)} targets")
         mistakes_per_epoch = []

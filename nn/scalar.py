@@ -1,5 +1,10 @@
 """A multilayer perceptron on scalar ``Value``s, micrograd's shapes: small enough to draw.
 
+These run on the scalar engine, one ``Value`` per weight, and take one sample at a time (a
+list of numbers). The Keras-style layers in ``nn.layers`` (``Dense``, ...) run on the numpy
+``Tensor`` engine and take batches; ``NeuronLayer`` is named so that neither is mistaken for the
+other (``nn.layers.Layer`` is Keras's base class).
+
 A neuron computes f(Σ wᵢxᵢ + b) with one ``dot`` node for the weighted sum, so its graph has
 three nodes (dot, + b, activation) however many inputs it has.
 """
@@ -11,10 +16,10 @@ from typing import Any
 
 from autograd import Value, dot
 from nn.activations import get_activation
-from nn.init import SeedLike, make_rng
 from nn.module import Module
+from nn.random import SeedLike, make_rng
 
-__all__ = ["MLP", "Layer", "Neuron"]
+__all__ = ["MLP", "Neuron", "NeuronLayer"]
 
 Activation = str | Callable[[Any], Any] | None
 
@@ -26,8 +31,23 @@ def _activation_name(activation: Activation) -> str:
 
 
 def _check_inputs(owner: str, expected: int, x: Sequence[Any]) -> None:
-    if len(x) != expected:
-        raise ValueError(f"{owner}: expected {expected} inputs, got {len(x)}")
+    """One sample of ``expected`` numbers; a batch (a list of samples) is named as such."""
+    try:
+        count = len(x)
+    except TypeError:
+        raise TypeError(
+            f"{owner}: expected one sample as a list of {expected} numbers, got "
+            f"{type(x).__name__}"
+        ) from None
+    first = x[0] if count else None
+    if count and not isinstance(first, (int, float, Value)) and hasattr(first, "__len__"):
+        raise ValueError(
+            f"{owner}: got a batch of {count} samples of {len(first)} inputs; the scalar "
+            f"{owner} takes one sample (a list of {expected} numbers) at a time — loop over "
+            "the samples, or use nn.models.Sequential of Dense layers for batches"
+        )
+    if count != expected:
+        raise ValueError(f"{owner}: expected {expected} inputs, got {count}")
 
 
 class Neuron(Module):
@@ -52,19 +72,19 @@ class Neuron(Module):
         return f"{len(self.w)}, activation={self.activation!r}"
 
 
-class Layer(Module):
+class NeuronLayer(Module):
     """``n_outputs`` neurons reading the same inputs; returns one Value when ``n_outputs`` is 1."""
 
     def __init__(
         self, n_inputs: int, n_outputs: int, activation: Activation = "relu", seed: SeedLike = None
     ):
         if n_outputs < 1:
-            raise ValueError(f"Layer: n_outputs must be at least 1, got {n_outputs}")
+            raise ValueError(f"NeuronLayer: n_outputs must be at least 1, got {n_outputs}")
         rng = make_rng(seed)
         self.neurons = [Neuron(n_inputs, activation, rng) for _ in range(n_outputs)]
 
     def __call__(self, x: Sequence[Any]) -> Value | list[Value]:
-        _check_inputs("Layer", len(self.neurons[0].w), x)
+        _check_inputs("NeuronLayer", len(self.neurons[0].w), x)
         out = [neuron(x) for neuron in self.neurons]
         return out[0] if len(out) == 1 else out
 
@@ -85,13 +105,18 @@ class MLP(Module):
         output_activation: Activation = "linear",
         seed: SeedLike = None,
     ):
+        if isinstance(layer_sizes, (int, float)) or not isinstance(layer_sizes, Sequence):
+            raise TypeError(
+                f"MLP: layer sizes must be a list, such as MLP({n_inputs}, [{layer_sizes!r}]) "
+                f"for one layer of {layer_sizes!r} neurons; got {type(layer_sizes).__name__}"
+            )
         if not layer_sizes:
             raise ValueError("MLP: layer_sizes must name at least one layer")
         rng = make_rng(seed)
         sizes = [n_inputs, *layer_sizes]
         last = len(layer_sizes) - 1
         self.layers = [
-            Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation, rng)
+            NeuronLayer(sizes[i], sizes[i + 1], output_activation if i == last else activation, rng)
             for i in range(len(layer_sizes))
         ]
 

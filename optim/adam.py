@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -16,8 +15,8 @@ __all__ = ["Adam", "AdamW", "Adamax", "NAdam"]
 class _Moments(Optimizer):
     """What the Adam family shares: ``betas``, ``eps``, ``weight_decay`` and their checks."""
 
-    def __init__(self, params: Iterable[Any], **defaults: Any) -> None:
-        super().__init__(params, defaults)
+    def __init__(self, params: Any, learning_rate: float | None, **defaults: Any) -> None:
+        super().__init__(params, defaults, learning_rate)
 
     def _check(self, group: dict[str, Any]) -> None:
         super()._check(group)
@@ -52,15 +51,22 @@ class Adam(_Moments):
 
     def __init__(
         self,
-        params: Iterable[Any],
+        params: Any = None,
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0.0,
         amsgrad: bool = False,
+        learning_rate: float | None = None,
     ) -> None:
         super().__init__(
-            params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad
+            params,
+            learning_rate,
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
         )
 
     def _init_state(self, param: np.ndarray, group: dict) -> dict[str, Any]:
@@ -97,14 +103,15 @@ class AdamW(Adam):
 
     def __init__(
         self,
-        params: Iterable[Any],
+        params: Any = None,
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
         amsgrad: bool = False,
+        learning_rate: float | None = None,
     ) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, learning_rate)
 
     def _decay(self, param: np.ndarray, grad: np.ndarray, group: dict) -> np.ndarray:
         param *= 1 - group["lr"] * group["weight_decay"]
@@ -116,13 +123,16 @@ class Adamax(_Moments):
 
     def __init__(
         self,
-        params: Iterable[Any],
+        params: Any = None,
         lr: float = 2e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0.0,
+        learning_rate: float | None = None,
     ) -> None:
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+        super().__init__(
+            params, learning_rate, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay
+        )
 
     def _init_state(self, param: np.ndarray, group: dict) -> dict[str, Any]:
         return {"step": 0, "exp_avg": np.zeros_like(param), "exp_inf": np.zeros_like(param)}
@@ -150,15 +160,17 @@ class NAdam(_Moments):
 
     def __init__(
         self,
-        params: Iterable[Any],
+        params: Any = None,
         lr: float = 2e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0.0,
         momentum_decay: float = 4e-3,
+        learning_rate: float | None = None,
     ) -> None:
         super().__init__(
             params,
+            learning_rate,
             lr=lr,
             betas=betas,
             eps=eps,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -21,12 +20,13 @@ class Adagrad(Optimizer):
 
     def __init__(
         self,
-        params: Iterable[Any],
+        params: Any = None,
         lr: float = 1e-2,
         lr_decay: float = 0.0,
         weight_decay: float = 0.0,
         initial_accumulator_value: float = 0.0,
         eps: float = 1e-10,
+        learning_rate: float | None = None,
     ) -> None:
         defaults = {
             "lr": lr,
@@ -35,7 +35,7 @@ class Adagrad(Optimizer):
             "initial_accumulator_value": initial_accumulator_value,
             "eps": eps,
         }
-        super().__init__(params, defaults)
+        super().__init__(params, defaults, learning_rate)
 
     def _check(self, group: dict[str, Any]) -> None:
         super()._check(group)
@@ -68,13 +68,14 @@ class RMSprop(Optimizer):
 
     def __init__(
         self,
-        params: Iterable[Any],
+        params: Any = None,
         lr: float = 1e-2,
         alpha: float = 0.99,
         eps: float = 1e-8,
         weight_decay: float = 0.0,
         momentum: float = 0.0,
         centered: bool = False,
+        learning_rate: float | None = None,
     ) -> None:
         defaults = {
             "lr": lr,
@@ -84,7 +85,7 @@ class RMSprop(Optimizer):
             "momentum": momentum,
             "centered": centered,
         }
-        super().__init__(params, defaults)
+        super().__init__(params, defaults, learning_rate)
 
     def _check(self, group: dict[str, Any]) -> None:
         super()._check(group)
@@ -136,13 +137,15 @@ class AdaDelta(Optimizer):
 
     def __init__(
         self,
-        params: Iterable[Any],
+        params: Any = None,
         lr: float = 1.0,
         rho: float = 0.9,
         eps: float = 1e-6,
         weight_decay: float = 0.0,
+        learning_rate: float | None = None,
     ) -> None:
-        super().__init__(params, {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay})
+        defaults = {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay}
+        super().__init__(params, defaults, learning_rate)
 
     def _check(self, group: dict[str, Any]) -> None:
         super()._check(group)

@@ -20,9 +20,10 @@ refused with an error that says what differs.
 
 from __future__ import annotations
 
+import numbers
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -62,12 +63,34 @@ class Optimizer:
 
     defaults: dict[str, Any]
 
-    def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
+    def __init__(
+        self, params: Any, defaults: dict[str, Any], learning_rate: float | None = None
+    ) -> None:
+        """``params`` may be left out (Keras's way: ``Adam(learning_rate=1e-3)``, bound later by
+        ``bind`` or a model's ``compile``); a number in its place is Keras's positional learning
+        rate (``SGD(0.01)``). ``learning_rate=`` is Keras's spelling of ``lr=``."""
         self.defaults = dict(defaults)
+        if isinstance(params, numbers.Real) and not isinstance(params, bool):
+            self.defaults["lr"], params = float(params), None
+        if learning_rate is not None:
+            self.defaults["lr"] = learning_rate
         self._check(self.defaults)
         self.param_groups: list[dict[str, Any]] = []
         self.state: dict[Any, dict[str, Any]] = {}
         self._blocks: list[_ValueBlock | None] = []
+        if params is not None:
+            self.bind(params)
+
+    def bind(self, params: Any) -> Optimizer:
+        """Give an optimizer made without parameters its parameters (``model.parameters()``, or
+        a list of group dicts); returns the optimizer."""
+        if self.param_groups:
+            raise RuntimeError(f"{self._name} already has parameters; make a new optimizer")
+        if isinstance(params, (str, bytes)) or callable(params) or hasattr(params, "parameters"):
+            what = "a method" if callable(params) else f"a {type(params).__name__}"
+            raise TypeError(
+                f"{self._name}: got {what} where parameters belong; pass model.parameters()"
+            )
         groups = list(params) if not isinstance(params, (Tensor, Value)) else [params]
         if not groups:
             raise ValueError(f"{self._name}: got an empty parameter list")
@@ -75,6 +98,20 @@ class Optimizer:
             groups = [{"params": groups}]
         for group in groups:
             self.add_param_group(group)
+        return self
+
+    @property
+    def learning_rate(self) -> float:
+        """The learning rate (Keras's name): the first group's ``lr``, set on every group."""
+        groups = self.param_groups or [self.defaults]
+        return float(groups[0]["lr"])
+
+    @learning_rate.setter
+    def learning_rate(self, value: float) -> None:
+        _check_range(self._name, "learning_rate", value, low=0.0)
+        self.defaults["lr"] = value
+        for group in self.param_groups:
+            group["lr"] = value
 
     @property
     def _name(self) -> str:
@@ -132,6 +169,11 @@ class Optimizer:
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; ``closure`` (optional) recomputes the loss
         and its gradients first and its result is returned."""
+        if not self.param_groups:
+            raise RuntimeError(
+                f"{self._name} has no parameters yet: compile a model with it, or call "
+                f"bind(model.parameters()) first"
+            )
         loss = None
         if closure is not None:
             with enable_grad():

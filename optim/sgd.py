@@ -6,7 +6,6 @@ many examples the loss that gives ``.grad`` averages over (the whole set, a batc
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -27,12 +26,13 @@ class SGD(Optimizer):
 
     def __init__(
         self,
-        params: Iterable[Any],
+        params: Any = None,
         lr: float = 1e-3,
         momentum: float = 0.0,
         dampening: float = 0.0,
         weight_decay: float = 0.0,
         nesterov: bool = False,
+        learning_rate: float | None = None,
     ) -> None:
         defaults = {
             "lr": lr,
@@ -41,7 +41,7 @@ class SGD(Optimizer):
             "weight_decay": weight_decay,
             "nesterov": nesterov,
         }
-        super().__init__(params, defaults)
+        super().__init__(params, defaults, learning_rate)
 
     def _check(self, group: dict[str, Any]) -> None:
         super()._check(group)
@@ -82,9 +82,14 @@ class Momentum(Optimizer):
     """
 
     def __init__(
-        self, params: Iterable[Any], lr: float = 1e-2, beta: float = 0.9, average: bool = False
+        self,
+        params: Any = None,
+        lr: float = 1e-2,
+        beta: float = 0.9,
+        average: bool = False,
+        learning_rate: float | None = None,
     ) -> None:
-        super().__init__(params, {"lr": lr, "beta": beta, "average": average})
+        super().__init__(params, {"lr": lr, "beta": beta, "average": average}, learning_rate)
 
     def _check(self, group: dict[str, Any]) -> None:
         super()._check(group)
@@ -116,9 +121,17 @@ class Nesterov(SGD):
 
     def __init__(
         self,
-        params: Iterable[Any],
+        params: Any = None,
         lr: float = 1e-2,
         beta: float = 0.9,
         weight_decay: float = 0.0,
+        learning_rate: float | None = None,
     ) -> None:
-        super().__init__(params, lr=lr, momentum=beta, weight_decay=weight_decay, nesterov=True)
+        super().__init__(
+            params,
+            lr=lr,
+            momentum=beta,
+            weight_decay=weight_decay,
+            nesterov=True,
+            learning_rate=learning_rate,
+        )

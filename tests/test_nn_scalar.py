@@ -1,4 +1,4 @@
-"""Neuron, Layer, MLP and Module on Values."""
+"""Neuron, NeuronLayer, MLP and Module on Values."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def test_mlp_has_micrograd_shapes_and_parameter_count() -> None:
     assert len(model.parameters()) == (2 + 1) * 16 + (16 + 1) * 16 + (16 + 1) * 1
     assert isinstance(model([0.5, -1.0]), Value)
     assert len(nn.MLP(3, [4, 2], seed=0)([1.0, 2.0, 3.0])) == 2
-    assert len(nn.Layer(3, 5, seed=0)([1.0, 2.0, 3.0])) == 5
+    assert len(nn.NeuronLayer(3, 5, seed=0)([1.0, 2.0, 3.0])) == 5
 
 
 def test_weights_are_uniform_in_minus_one_one_and_biases_zero() -> None:
@@ -87,7 +87,7 @@ def test_repr_says_what_the_model_is() -> None:
     assert repr(nn.MLP(2, [16, 16, 1], seed=0)) == (
         "MLP(2 → 16 → 16 → 1, activations=['relu', 'relu', 'linear'], parameters=337)"
     )
-    assert repr(nn.Layer(3, 4, activation="tanh")) == "Layer(3 → 4, activation='tanh')"
+    assert repr(nn.NeuronLayer(3, 4, activation="tanh")) == "NeuronLayer(3 → 4, activation='tanh')"
 
 
 def test_scalar_mlp_learns_xor() -> None:

@@ -79,3 +79,29 @@ def test_bad_targets_and_shapes_are_named() -> None:
         perceptron.fit(X, [0, 1, 1])
     with pytest.raises(ValueError, match="learning_rate must be positive"):
         nn.Perceptron(2, learning_rate=0)
+
+
+def test_the_guides_example_runs_as_printed(capsys) -> None:
+    """E1: ``Perceptron(input_size=2)``, ``train(X, y)``, ``predict(sample)`` on AND."""
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
+    y = np.array([0, 0, 0, 1])
+    perceptron = nn.Perceptron(input_size=2)
+    perceptron.train(X, y)
+    for sample in X:
+        print(f"Input: {sample} -> Output: {perceptron.predict(sample)}")
+    assert capsys.readouterr().out.splitlines() == [
+        "Input: [0 0] -> Output: 0",
+        "Input: [0 1] -> Output: 0",
+        "Input: [1 0] -> Output: 0",
+        "Input: [1 1] -> Output: 1",
+    ]
+
+
+def test_train_with_a_bool_still_sets_the_mode_and_without_targets_is_an_error() -> None:
+    perceptron = nn.Perceptron(input_size=2)
+    perceptron.train(False)
+    assert perceptron.training is False
+    perceptron.eval().train()
+    assert perceptron.training is True
+    with pytest.raises(TypeError, match=r"train\(X, y\)"):
+        perceptron.train(np.zeros((4, 2)))
