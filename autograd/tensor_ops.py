@@ -24,6 +24,7 @@ __all__ = [
     "clip",
     "concatenate",
     "cos",
+    "erf",
     "exp",
     "expand_dims",
     "flatten",
@@ -129,8 +130,9 @@ def sigmoid(x: Tensor) -> Tensor:
 
 
 def relu(x: Tensor) -> Tensor:
+    """max(0, x); the slope is 0 only where x <= 0, so nan passes through (as in PyTorch)."""
     a = x.data
-    return _result(np.maximum(a, 0), "relu", x, lambda g: g * (a > 0))
+    return _result(np.maximum(a, 0), "relu", x, lambda g: g * ~(a <= 0))
 
 
 def leaky_relu(x: Tensor, alpha: float = 0.01) -> Tensor:
@@ -152,6 +154,18 @@ def softplus(x: Tensor) -> Tensor:
         data = np.logaddexp(0, a)
     # sigmoid(x) = e^(x - softplus(x)), and x - softplus(x) <= 0 never overflows.
     return _result(data, "softplus", x, lambda g: g * np.exp(a - data))
+
+
+def erf(x: Tensor) -> Tensor:
+    """The error function (2/√π)∫₀ˣ e^(-t²) dt, for the exact GELU (``nn.activations.gelu``);
+    its slope (2/√π)·e^(-x²) is 0, not an overflow, at large |x|."""
+    a = x.data
+
+    def vjp(g: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):  # x² past float range is inf, and e^-inf is 0
+            return g * (np.exp(-(a * a)) * (2 / math.sqrt(math.pi)))
+
+    return _result(_erf(a), "erf", x, vjp)
 
 
 def gelu(x: Tensor, approximate: str = "none") -> Tensor:
@@ -584,7 +598,7 @@ def _check_broadcast(op: str, *arrays: np.ndarray) -> None:
 # ----- the same functions as Tensor methods: `x.exp()`, `x.sum(axis=0)`, `x @ w`, `x[0]` -----
 
 for _name in (
-    "abs", "clip", "cos", "exp", "flatten", "gelu", "leaky_relu", "log", "log_softmax",
+    "abs", "clip", "cos", "erf", "exp", "flatten", "gelu", "leaky_relu", "log", "log_softmax",
     "logsumexp", "max", "mean", "min", "permute", "relu", "reshape", "sigmoid", "sin",
     "softmax", "softplus", "sqrt", "squeeze", "std", "step", "sum", "tanh", "transpose",
     "unsqueeze", "expand_dims", "broadcast_to", "var",

@@ -6,8 +6,9 @@ step is ``parent.grad += local * grad`` with no closures. Numbers mixed into an 
 constants: they become part of the local derivative, not nodes of the graph.
 
 Conventions (the same as PyTorch): ``relu``, ``abs`` and ``step`` have derivative 0 at 0 and
-``leaky_relu`` has derivative ``alpha`` there; ``x ** 0`` has derivative 0 everywhere; a negative
-base with a non-integer exponent gives ``nan``; ``exp`` past float range gives ``inf``.
+``leaky_relu`` has derivative ``alpha`` there; ``relu`` of nan is nan (slope 1, not 0); ``x ** 0``
+has derivative 0 everywhere; a negative base with a non-integer exponent gives ``nan``; ``exp``
+past float range gives ``inf``.
 Unlike PyTorch, ``log`` and ``sqrt`` of a negative number raise ``ValueError`` instead of giving
 ``nan`` (a scalar engine can afford the check), and division by zero raises ``ZeroDivisionError``
 as Python's floats do.
@@ -23,7 +24,7 @@ from typing import Union
 from autograd import graph
 from autograd.graph import grad_mode
 
-__all__ = ["Value", "dot", "sum"]
+__all__ = ["Value", "amax", "dot", "logsumexp", "softmax", "sum"]
 
 Scalar = Union["Value", float, int]
 
@@ -310,10 +311,11 @@ class Value:
         return _result(out, (self,), (out * (1.0 - out),), "sigmoid")
 
     def relu(self) -> Value:
+        """max(0, x); the slope is 0 only where x <= 0, so nan passes through (as in PyTorch)."""
         x = self.data
-        if x > 0:
-            return _result(x, (self,), (1.0,), "relu")
-        return _result(0.0, (self,), (0.0,), "relu")
+        if x <= 0:
+            return _result(0.0, (self,), (0.0,), "relu")
+        return _result(x, (self,), (1.0,), "relu")
 
     def leaky_relu(self, alpha: float = 0.01) -> Value:
         """x for x > 0, alpha * x otherwise."""
@@ -338,6 +340,34 @@ class Value:
     def step(self) -> Value:
         """1 if x >= 0 else 0 (the perceptron's threshold); its derivative is 0 everywhere."""
         return _result(1.0 if self.data >= 0 else 0.0, (self,), (0.0,), "step")
+
+    # Stability primitives: a composite of the ops above would overflow or cannot be written.
+
+    def softplus(self) -> Value:
+        """log(1 + e^x) as max(x, 0) + log1p(e^-|x|), finite for any x (the composite
+        ``(1 + x.exp()).log()`` is inf at 800), and so is its slope σ(x) = e^(x - softplus(x))."""
+        x = self.data
+        out = (x if x > 0 else 0.0) + math.log1p(math.exp(-abs(x)))
+        return _result(out, (self,), (math.exp(x - out),), "softplus")
+
+    def erf(self) -> Value:
+        """The error function (2/√π)∫₀ˣ e^(-t²) dt, for the exact GELU; no composite of the other
+        ops gives it. Its slope (2/√π)·e^(-x²) is 0, not an overflow, at large |x|."""
+        x = self.data
+        return _result(math.erf(x), (self,), (_TWO_OVER_ROOT_PI * math.exp(-x * x),), "erf")
+
+    def clip(self, low: float | None = None, high: float | None = None) -> Value:
+        """x limited to [low, high] (a loss's guard on probabilities before log); the slope is 1
+        where low <= x <= high and 0 outside, as ``Tensor.clip`` and PyTorch's clamp."""
+        x = self.data
+        if low is not None and x < low:
+            return _result(float(low), (self,), (0.0,), "clip")
+        if high is not None and x > high:
+            return _result(float(high), (self,), (0.0,), "clip")
+        return _result(x, (self,), (1.0,), "clip")
+
+
+_TWO_OVER_ROOT_PI = 2.0 / math.sqrt(math.pi)
 
 
 def _check_denominator(denominator: float) -> None:
@@ -377,6 +407,34 @@ def sum(values: Iterable[Scalar]) -> Value:
     return _result(total, tuple(parents), (1.0,) * len(parents), "sum")
 
 
+def softmax(values: Iterable[Scalar]) -> list[Value]:
+    """e^xᵢ / Σⱼ e^xⱼ of a list of Values: one node per output, each a child of every input.
+
+    A stability primitive: the inputs are shifted by their largest before exp, so no exp
+    overflows (a composite would have to compare data to find the shift). dyᵢ/dxⱼ = yᵢ(δᵢⱼ − yⱼ);
+    numbers among the inputs are constants; a nan anywhere makes every output nan.
+    """
+    values = list(values)
+    if not values:
+        raise ValueError("softmax: needs at least one value, got an empty sequence")
+    data = [v.data if type(v) is Value else _as_float(v, "softmax()") for v in values]
+    shift = max(data)
+    exps = [math.exp(x - shift) for x in data]  # x - shift <= 0 (or nan): never overflows
+    total = math.fsum(exps)
+    probabilities = [e / total for e in exps]
+    inputs = [j for j, v in enumerate(values) if type(v) is Value]
+    parents = tuple(values[j] for j in inputs)
+    return [
+        _result(
+            p,
+            parents,
+            tuple(p * ((1.0 if j == i else 0.0) - probabilities[j]) for j in inputs),
+            "softmax",
+        )
+        for i, p in enumerate(probabilities)
+    ]
+
+
 def dot(weights: Sequence[Scalar], inputs: Sequence[Scalar]) -> Value:
     """One node for Σ wᵢ·xᵢ: a neuron's weighted sum without 2n small nodes.
 
@@ -402,3 +460,41 @@ def dot(weights: Sequence[Scalar], inputs: Sequence[Scalar]) -> Value:
             parents.append(x)
             local_grads.append(w_data)
     return _result(total, tuple(parents), tuple(local_grads), "dot")
+
+
+def _data_of(values: Iterable[Scalar], what: str) -> tuple[list, list[float]]:
+    """The items of ``values`` and their floats; an empty sequence is an error."""
+    items = list(values)
+    if not items:
+        raise ValueError(f"{what}: needs at least one value, got an empty sequence")
+    return items, [v.data if type(v) is Value else _as_float(v, f"{what}()") for v in items]
+
+
+def logsumexp(values: Iterable[Scalar]) -> Value:
+    """One node for log Σ e^xᵢ (cross-entropy from logits), shifted by the largest xᵢ so that no
+    exp overflows; its local derivatives are the softmax of the inputs. Numbers are constants.
+
+    A stability primitive: the composite ``sum(x.exp() for x in values).log()`` is inf past 709.
+    """
+    items, data = _data_of(values, "logsumexp")
+    shift = max(data)
+    if not math.isfinite(shift):  # all -inf (or an inf/nan): the result is that, not nan
+        shift = 0.0
+    exps = [math.exp(x - shift) for x in data]
+    total = math.fsum(exps)
+    out = (math.log(total) if total > 0 else -math.inf) + shift
+    weights = tuple(e / total if total > 0 else math.nan for e in exps)
+    inputs = [j for j, v in enumerate(items) if type(v) is Value]
+    parents = tuple(items[j] for j in inputs)
+    return _result(out, parents, tuple(weights[j] for j in inputs), "logsumexp")
+
+
+def amax(values: Iterable[Scalar]) -> Value:
+    """One node for the largest of ``values`` (categorical hinge); ties share the gradient
+    equally, as ``Tensor.max`` and PyTorch's amax. Numbers are constants."""
+    items, data = _data_of(values, "amax")
+    top = max(data)
+    ties = data.count(top)
+    inputs = [j for j, v in enumerate(items) if type(v) is Value]
+    shares = tuple(1.0 / ties if data[j] == top else 0.0 for j in inputs)
+    return _result(top, tuple(items[j] for j in inputs), shares, "amax")
