@@ -15,15 +15,27 @@ from nn.module import Module
 from nn.perceptron import Perceptron
 from nn.scalar import MLP, Neuron, NeuronLayer
 
+# The Keras-style part (the training loop is the one place in nn that uses optim).
+from nn import callbacks, layers, losses, metrics, models  # isort: skip
+from nn.models import Sequential
+from nn.training import Model
+
 __all__ = [
     "MLP",
+    "Model",
     "Module",
     "Neuron",
     "NeuronLayer",
     "Perceptron",
+    "Sequential",
     "activations",
+    "callbacks",
     "get_activation",
     "initializers",
+    "layers",
+    "losses",
+    "metrics",
+    "models",
     "random",
     "regularizers",
 ]

@@ -141,6 +141,7 @@ class Model(Layer):
         callback_list.on_train_begin()
         for epoch in range(initial_epoch, epochs):
             callback_list.on_epoch_begin(epoch)
+            self.train(True)  # validation switches to evaluation mode at the end of each epoch
             order = rng.permutation(len(x)) if shuffle else None
             for metric in train_metrics:
                 metric.reset_state()
@@ -180,7 +181,6 @@ class Model(Layer):
     ) -> tuple[float, np.ndarray]:
         """One step of gradient descent on one batch; returns the loss and the outputs."""
         optimizer = _require(self.optimizer, "fit")
-        self.train(True)
         output = self(x)
         loss = loss_fn(y, output, sample_weight=sample_weight)
         penalties = self.penalties()
