@@ -28,6 +28,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/tensor_mlp.py
 	$(BIN)/python benchmarks/op_overhead.py
 	$(BIN)/python benchmarks/optim_step.py
+	$(BIN)/python benchmarks/cnn_step.py
+	$(BIN)/python benchmarks/fit_breast_cancer.py
 
 clean:
 	rm -rf $(VENV) demo_output .pytest_cache .ruff_cache .hypothesis

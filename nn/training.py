@@ -166,6 +166,7 @@ class Model(Layer):
                     x_val,
                     y_val,
                     batch_size=batch_size,
+                    verbose=0,
                     sample_weight=w_val[0] if w_val else None,
                     return_dict=True,
                 )
@@ -196,9 +197,7 @@ class Model(Layer):
 
     def _prepare(self, x: np.ndarray) -> None:
         """Build the weights for samples shaped like x's, check x fits, bind the optimizer."""
-        if not self.built:
-            self.build_for((None, *x.shape[1:]))
-        self._check_input(x)
+        self._build_and_check(x)
         self._bind_optimizer()
 
     def _check_input(self, x: np.ndarray) -> None:
@@ -211,49 +210,77 @@ class Model(Layer):
         x: Any = None,
         y: Any = None,
         batch_size: int | None = 32,
-        verbose: int | str = 0,
+        verbose: int | str = "auto",
         sample_weight: Any = None,
+        callbacks: Sequence[Callback] | None = None,
         return_dict: bool = False,
     ) -> float | list[float] | dict[str, float]:
         """The loss (with regularization, as in training) and the metrics on (x, y), in
-        evaluation mode: a number, ``[loss, *metrics]``, or a dict with ``return_dict``."""
+        evaluation mode with no graph: a number, ``[loss, *metrics]``, or a dict with
+        ``return_dict``. ``verbose`` shows one progress line, as Keras does."""
         loss_fn = _require(self.loss, "evaluate")
         batch_size = 32 if batch_size is None else _positive_int("batch_size", batch_size)
         x, y = _check_data(x, y, "evaluate")
         weights = _sample_weights(y, sample_weight, None, len(x))
-        if not self.built:
-            self.build_for((None, *x.shape[1:]))
-        self._check_input(x)
+        self._build_and_check(x)
+        hooks = self._hooks(callbacks, verbose, math.ceil(len(x) / batch_size))
         test_metrics = [copy.deepcopy(m) for m in self.compiled_metrics]
         for metric in test_metrics:
             metric.reset_state()
-        loss_sum = 0.0
+        loss_sum, seen = 0.0, 0
+        hooks.on_test_begin()
         with _evaluation_mode(self):
             extra = float(self.regularization_loss().data)
-            for batch in _batches(len(x), batch_size, None):
+            for step, batch in enumerate(_batches(len(x), batch_size, None)):
+                hooks.on_test_batch_begin(step)
                 w_batch = None if weights is None else weights[batch]
                 output = self(x[batch])
                 loss = loss_fn(y[batch], output, sample_weight=w_batch)
                 loss_sum += (float(loss.data) + extra) * len(output.data)
+                seen += len(output.data)
                 for metric in test_metrics:
                     metric.update_state(y[batch], output.data, sample_weight=w_batch)
+                hooks.on_test_batch_end(step, {"loss": loss_sum / seen, **_results(test_metrics)})
         scores = {"loss": loss_sum / len(x), **_results(test_metrics)}
-        if verbose:
-            print(" - ".join(f"{name}: {value:.4f}" for name, value in scores.items()))
+        hooks.on_test_end(scores)
         if return_dict:
             return scores
         return scores["loss"] if len(scores) == 1 else list(scores.values())
 
-    def predict(self, x: Any, batch_size: int | None = 32, verbose: int | str = 0) -> np.ndarray:
+    def predict(
+        self,
+        x: Any,
+        batch_size: int | None = 32,
+        verbose: int | str = "auto",
+        callbacks: Sequence[Callback] | None = None,
+    ) -> np.ndarray:
         """The model's outputs for x as a numpy array, in evaluation mode, with no graph."""
         batch_size = 32 if batch_size is None else _positive_int("batch_size", batch_size)
         x = _as_inputs(x, "predict")
+        self._build_and_check(x)
+        hooks = self._hooks(callbacks, verbose, math.ceil(len(x) / batch_size))
+        outputs = []
+        hooks.on_predict_begin()
+        with _evaluation_mode(self):
+            for step, batch in enumerate(_batches(len(x), batch_size, None)):
+                hooks.on_predict_batch_begin(step)
+                outputs.append(self(x[batch]).data)
+                hooks.on_predict_batch_end(step, {"outputs": outputs[-1]})
+        hooks.on_predict_end()
+        return np.concatenate(outputs)
+
+    def _build_and_check(self, x: np.ndarray) -> None:
         if not self.built:
             self.build_for((None, *x.shape[1:]))
         self._check_input(x)
-        with _evaluation_mode(self):
-            outputs = [self(x[batch]).data for batch in _batches(len(x), batch_size, None)]
-        return np.concatenate(outputs)
+
+    def _hooks(self, callbacks: Sequence[Callback] | None, verbose: int | str, steps: int) -> Any:
+        """The callbacks of one evaluate or predict call, the progress line last."""
+        level = _verbosity(verbose)
+        listed = [*(callbacks or []), *([ProgressBar(verbose=level)] if level else [])]
+        return CallbackList(
+            listed, model=self, params={"epochs": 1, "steps": steps, "verbose": level}
+        )
 
     # ----- Keras's weight lists -----
 
@@ -382,7 +409,8 @@ def _split_validation(
     if data is not None:
         if not isinstance(data, (tuple, list)) or len(data) not in (2, 3):
             raise ValueError("validation_data must be (x_val, y_val) or (x_val, y_val, weights)")
-        return x, y, weights, tuple(data)
+        x_val, y_val = _check_data(data[0], data[1], "fit: validation_data")
+        return x, y, weights, (x_val, y_val, *data[2:])
     if not 0 <= split < 1:
         raise ValueError(f"validation_split must be in [0, 1), got {split}")
     if split == 0:

@@ -33,8 +33,9 @@ def _unique_name(base: str) -> str:
 
 
 def _snake_case(name: str) -> str:
-    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
-    return re.sub(r"([a-z\d])([A-Z])", r"\1_\2", name).lower()
+    """Keras's layer names from class names: ``Conv2D`` → ``conv2d``, ``ReLU`` → ``re_lu``."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def as_input(x: Any, dtype: Any = np.float32) -> Tensor:
