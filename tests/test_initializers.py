@@ -560,8 +560,7 @@ def test_lsuv_gives_every_dense_layer_unit_variance_on_its_batch(activation):
 
 
 def test_lsuv_scales_conv_kernels_too():
-    from nn.layers.convolutional import Conv2D  # not yet re-exported by nn.layers
-    from nn.layers.reshaping import Flatten
+    from nn.layers import Conv2D, Flatten
 
     model = Sequential(
         [Conv2D(8, 3, activation="relu"), Conv2D(16, 3, activation="relu"), Flatten(), Dense(10)]

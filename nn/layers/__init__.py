@@ -2,7 +2,30 @@
 ``Dropout``, ``BatchNormalization`` and activation layers, with PyTorch's ``Linear`` beside
 ``Dense``. Images are channels-last (N, H, W, C) unless ``data_format="channels_first"``."""
 
+from nn.layers.activation import Activation, LeakyReLU, PReLU, ReLU, Softmax
 from nn.layers.base import Layer
+from nn.layers.convolutional import Conv2D
 from nn.layers.core import Dense, Linear
+from nn.layers.normalization import BatchNormalization
+from nn.layers.pooling import AveragePooling2D, AvgPool2D, MaxPool2D, MaxPooling2D
+from nn.layers.regularization import Dropout
+from nn.layers.reshaping import Flatten
 
-__all__ = ["Dense", "Layer", "Linear"]
+__all__ = [
+    "Activation",
+    "AveragePooling2D",
+    "AvgPool2D",
+    "BatchNormalization",
+    "Conv2D",
+    "Dense",
+    "Dropout",
+    "Flatten",
+    "Layer",
+    "LeakyReLU",
+    "Linear",
+    "MaxPool2D",
+    "MaxPooling2D",
+    "PReLU",
+    "ReLU",
+    "Softmax",
+]
