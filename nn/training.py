@@ -53,6 +53,12 @@ class Model(Layer):
         self.stop_training = False
         self.history: History | None = None
 
+    def build(self, input_shape: Any) -> None:
+        """A subclassed model creates its layers' weights by running one zero sample through
+        ``call`` (in evaluation mode, with no graph); ``Sequential`` builds layer by layer."""
+        with _evaluation_mode(self):
+            self.call(Tensor(np.zeros((1, *input_shape[1:]), dtype=self.dtype)))
+
     # ----- compile -----
 
     def compile(

@@ -19,6 +19,7 @@ from nn.layers import Dense, Layer
 from nn.models import Sequential
 from nn.random import global_rng, set_random_seed
 from nn.regularizers import l2
+from nn.training import Model
 
 # ----- helpers -----
 
@@ -886,3 +887,29 @@ def test_save_then_load_of_a_trained_model_gives_identical_predictions(tmp_path)
     restored = small_model(seed=1)
     restored.load(tmp_path / "trained.npz")
     assert np.array_equal(restored.predict(x), model.predict(x))
+
+
+def test_a_subclassed_model_builds_its_layers_on_the_first_batch_and_trains() -> None:
+    """Keras's subclassing: layers made in __init__, used in call, weights made by fit."""
+    class TwoLayers(Model):
+        def __init__(self) -> None:
+            super().__init__()
+            self.hidden = Dense(8, activation="tanh")
+            self.out = Dense(1)
+
+        def call(self, x):
+            return self.out(self.hidden(x))
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 3)).astype(np.float32)
+    y = x @ np.array([1.0, -2.0, 0.5], dtype=np.float32)
+    model = TwoLayers()
+    model.compile(optimizer=optim.Adam(learning_rate=0.05), loss="mse")
+    history = model.fit(x, y, epochs=30, verbose=0, seed=0)
+    assert [name for name, _ in model.named_parameters()] == [
+        "hidden.kernel",
+        "hidden.bias",
+        "out.kernel",
+        "out.bias",
+    ]
+    assert history.history["loss"][-1] < 0.1 * history.history["loss"][0]
