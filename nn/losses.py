@@ -119,6 +119,10 @@ def _reduce(x: Batch, how: str, axis: int = -1, keepdims: bool = False) -> Batch
     """``x.sum/mean/max/logsumexp(axis)``: the Tensor's method, one n-ary Value node per
     reduced row of Values, or numpy's function for a constant array."""
     if isinstance(x, Tensor):
+        if how in ("sum", "mean") and axis == -1 and x.ndim and x.shape[-1] == 1:
+            # one entry per row (a binary output): dropping the axis is the reduction, and a
+            # reshape is cheaper than a mean, going forward and back
+            return x if keepdims else x.reshape(x.shape[:-1])
         return getattr(x, how)(axis=axis, keepdims=keepdims)
     if not _holds_values(x):
         return getattr(np, how)(x, axis=axis, keepdims=keepdims)
@@ -127,6 +131,14 @@ def _reduce(x: Batch, how: str, axis: int = -1, keepdims: bool = False) -> Batch
     for index in np.ndindex(out.shape):
         out[index] = _VALUE_REDUCTIONS[how](list(rows[index]))
     return np.expand_dims(out, axis) if keepdims else out
+
+
+def _log_softmax(x: Batch) -> Batch:
+    """x − logsumexp(x) over the last axis: the Tensor's one-node ``log_softmax``, or the
+    difference with one ``logsumexp`` node per row of Values."""
+    if isinstance(x, Tensor):
+        return x.log_softmax(axis=-1)
+    return x - _reduce(x, "logsumexp", keepdims=True)
 
 
 # ----- the losses, each once: y_true a constant array, y_pred a batch of the same shape -----
@@ -167,7 +179,7 @@ def _categorical_crossentropy(
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / y_true.shape[-1]
     if from_logits:
-        log_probabilities = y_pred - _reduce(y_pred, "logsumexp", keepdims=True)
+        log_probabilities = _log_softmax(y_pred)
     else:  # as Keras: rescaled to sum to 1, then kept inside [ε, 1 − ε]
         p = y_pred / _reduce(y_pred, "sum", keepdims=True)
         log_probabilities = _apply(_apply(p, "clip", EPSILON, 1.0 - EPSILON), "log")
@@ -535,6 +547,8 @@ def _reduce_weighted(
         values = values * weights
     if reduction == "none":
         return _user_kind(values, kind)
+    if isinstance(values, Tensor) and reduction != "sum" and weights is None:
+        return values.mean()  # one node: the common case of an unweighted batch mean
     total = _total(values)
     if reduction == "sum":
         return total

@@ -98,7 +98,7 @@ def _pair(function: str, y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarr
                 f"{function}: y_true and y_pred must have the same shape, got y_true "
                 f"{true.shape} and y_pred {pred.shape}"
             )
-    return true.astype(np.float64), pred.astype(np.float64)
+    return true.astype(np.float64, copy=False), pred.astype(np.float64, copy=False)
 
 
 def _weights(function: str, sample_weight: Any, samples: int) -> np.ndarray | None:
@@ -191,7 +191,10 @@ def _accuracy_correct(y_true: Any, y_pred: Any) -> np.ndarray:
     true, pred = to_numpy(y_true), to_numpy(y_pred)
     _not_empty("accuracy", true, pred)
     if pred.ndim == 1 or pred.shape[-1] == 1:
-        if _is_integral(pred):
+        # Probabilities in [0, 1] are thresholded (whole numbers there, 0 and 1, give the same
+        # answer as comparing labels), so only other outputs need the whole-number check.
+        probabilities = pred.dtype.kind == "f" and pred.min() >= 0 and pred.max() <= 1
+        if not probabilities and _is_integral(pred):
             true, pred = _pair("accuracy", true, pred)
             return (true == pred).astype(np.float64)
         return _binary_correct(true, pred)
@@ -482,7 +485,7 @@ class MeanMetricWrapper(Metric):
             self.total += float(values) * weight
             self.count += weight
             return
-        per_sample = values.reshape(samples, -1).mean(axis=1)
+        per_sample = values if values.ndim == 1 else values.reshape(samples, -1).mean(axis=1)
         if weights is None:
             self.total += float(per_sample.sum())
             self.count += samples

@@ -22,6 +22,7 @@ from nn import losses as losses_module
 from nn import metrics as metrics_module
 from nn.callbacks import Callback, CallbackList, History
 from nn.layers.base import Layer
+from nn.module import Module
 from nn.progress import ProgressBar
 from nn.random import SeedLike, global_rng, make_rng
 
@@ -144,6 +145,7 @@ class Model(Layer):
             params={"epochs": epochs, "steps": steps, "verbose": _verbosity(verbose)},
         )
         self.stop_training = False
+        regularized = [m for m in self.modules() if getattr(m, "_regularizers", None)]
         callback_list.on_train_begin()
         for epoch in range(initial_epoch, epochs):
             callback_list.on_epoch_begin(epoch)
@@ -156,12 +158,12 @@ class Model(Layer):
                 callback_list.on_train_batch_begin(step)
                 x_batch, y_batch = x[batch], y[batch]
                 w_batch = None if weights is None else weights[batch]
-                loss, output = self._train_step(loss_fn, x_batch, y_batch, w_batch)
+                loss, output = self._train_step(loss_fn, x_batch, y_batch, w_batch, regularized)
                 loss_sum += loss * len(x_batch)
                 for metric in train_metrics:
                     metric.update_state(y_batch, output, sample_weight=w_batch)
                 seen = min((step + 1) * batch_size, len(x))
-                logs = {"loss": loss_sum / seen, **_results(train_metrics)}
+                logs = {"loss": loss_sum / seen, **_results(train_metrics, running=True)}
                 callback_list.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
@@ -184,13 +186,19 @@ class Model(Layer):
         return self.history
 
     def _train_step(
-        self, loss_fn: Any, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None
+        self,
+        loss_fn: Any,
+        x: np.ndarray,
+        y: np.ndarray,
+        sample_weight: np.ndarray | None,
+        regularized: Sequence[Module],
     ) -> tuple[float, np.ndarray]:
-        """One step of gradient descent on one batch; returns the loss and the outputs."""
+        """One step of gradient descent on one batch; returns the loss and the outputs.
+        ``regularized`` lists the modules with penalties (found once per ``fit``)."""
         optimizer = _require(self.optimizer, "fit")
         output = self(x)
         loss = loss_fn(y, output, sample_weight=sample_weight)
-        penalties = self.penalties()
+        penalties = [penalty for module in regularized for penalty in module._own_penalties()]
         if penalties:
             loss = loss + _total(penalties)
         optimizer.zero_grad()
@@ -246,7 +254,8 @@ class Model(Layer):
                 seen += len(output.data)
                 for metric in test_metrics:
                     metric.update_state(y[batch], output.data, sample_weight=w_batch)
-                hooks.on_test_batch_end(step, {"loss": loss_sum / seen, **_results(test_metrics)})
+                running = _results(test_metrics, running=True)
+                hooks.on_test_batch_end(step, {"loss": loss_sum / seen, **running})
         scores = {"loss": loss_sum / len(x), **_results(test_metrics)}
         hooks.on_test_end(scores)
         if return_dict:
@@ -446,8 +455,15 @@ def _total(terms: Sequence[Tensor]) -> Tensor:
     return total
 
 
-def _results(metrics: Sequence[Any]) -> dict[str, float]:
-    return {metric.name: float(metric.result()) for metric in metrics}
+def _results(metrics: Sequence[Any], running: bool = False) -> dict[str, float]:
+    """Each metric's value; ``running`` (the logs after each batch) leaves out the metrics
+    of the whole epoch (precision, AUC, ...), which would be recomputed over every sample
+    seen at every batch, and reports them at the epoch's end only."""
+    return {
+        metric.name: float(metric.result())
+        for metric in metrics
+        if not running or isinstance(metric, metrics_module.MeanMetricWrapper)
+    }
 
 
 class _evaluation_mode:
