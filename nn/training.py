@@ -121,22 +121,38 @@ class Model(Layer):
         """Train for ``epochs`` passes over (x, y) in mini-batches of ``batch_size`` (the last
         one smaller: ⌈N / batch_size⌉ steps an epoch), shuffled each epoch from ``seed``.
 
+        ``x`` may instead be a data source (``y`` left out), Keras's ``PyDataset`` protocol:
+        ``len(source)`` batches an epoch, ``source[i]`` gives ``(x, y)`` or ``(x, y,
+        sample_weight)``, and ``source.on_epoch_end()``, if it exists, runs after every epoch
+        (``ImageDataGenerator.flow`` is one); the source orders its own batches.
+
         ``validation_split`` holds out the *last* fraction of the samples, taken before any
-        shuffling, as Keras does; ``validation_data=(x_val, y_val)`` wins over it. The epoch's
-        ``loss`` is the mean of its batch losses weighted by batch size (as Keras 3 reports
-        it) and includes the regularization penalties. Returns the ``History``, also kept as
-        ``model.history``."""
+        shuffling, as Keras does; ``validation_data=(x_val, y_val)`` (or a data source) wins
+        over it. The epoch's ``loss`` is the mean of its batch losses weighted by batch size
+        (as Keras 3 reports it) and includes the regularization penalties. Returns the
+        ``History``, also kept as ``model.history``."""
         loss_fn = _require(self.loss, "fit")
         batch_size = 32 if batch_size is None else _positive_int("batch_size", batch_size)
         epochs = _positive_int("epochs", epochs, allow_zero=True)
-        x, y = _check_data(x, y, "fit")
-        weights = _sample_weights(y, sample_weight, class_weight, len(x))
-        x, y, weights, validation = _split_validation(
-            x, y, weights, validation_split, validation_data
-        )
-        self._prepare(x)
         rng = make_rng(seed) if seed is not None else global_rng()
-        steps = math.ceil(len(x) / batch_size)
+        if _is_data_source(x, y):
+            if sample_weight is not None or validation_split:
+                raise ValueError(
+                    "fit: with a data source as x, give sample weights as the third item of "
+                    "each batch and validation as validation_data (sample_weight and "
+                    "validation_split work on arrays only)"
+                )
+            batches: _ArrayBatches | _SourceBatches = _SourceBatches(x, class_weight, "fit")
+            validation = validation_data
+        else:
+            x, y = _check_data(x, y, "fit")
+            weights = _sample_weights(y, sample_weight, class_weight, len(x))
+            x, y, weights, validation = _split_validation(
+                x, y, weights, validation_split, validation_data
+            )
+            batches = _ArrayBatches(x, y, weights, batch_size, rng if shuffle else None)
+        self._prepare(batches.first_inputs())
+        steps = len(batches)
         train_metrics = [copy.deepcopy(m) for m in self.compiled_metrics]
         self.history = History()
         callback_list = CallbackList(
@@ -150,32 +166,29 @@ class Model(Layer):
         for epoch in range(initial_epoch, epochs):
             callback_list.on_epoch_begin(epoch)
             self.train(True)  # validation switches to evaluation mode at the end of each epoch
-            order = rng.permutation(len(x)) if shuffle else None
             for metric in train_metrics:
                 metric.reset_state()
-            loss_sum = 0.0
-            for step, batch in enumerate(_batches(len(x), batch_size, order)):
+            loss_sum, seen = 0.0, 0
+            for step, (x_batch, y_batch, w_batch) in enumerate(batches.epoch()):
                 callback_list.on_train_batch_begin(step)
-                x_batch, y_batch = x[batch], y[batch]
-                w_batch = None if weights is None else weights[batch]
                 loss, output = self._train_step(loss_fn, x_batch, y_batch, w_batch, regularized)
                 loss_sum += loss * len(x_batch)
+                seen += len(x_batch)
                 for metric in train_metrics:
                     metric.update_state(y_batch, output, sample_weight=w_batch)
-                seen = min((step + 1) * batch_size, len(x))
                 logs = {"loss": loss_sum / seen, **_results(train_metrics, running=True)}
                 callback_list.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
             logs = {"loss": loss_sum / seen, **_results(train_metrics)}
             if validation is not None:
-                x_val, y_val, *w_val = validation
+                x_val, y_val, w_val = _unpack_validation(validation)
                 scores = self.evaluate(
                     x_val,
                     y_val,
                     batch_size=batch_size,
                     verbose=0,
-                    sample_weight=w_val[0] if w_val else None,
+                    sample_weight=w_val,
                     return_dict=True,
                 )
                 logs.update({f"val_{name}": value for name, value in scores.items()})
@@ -234,10 +247,14 @@ class Model(Layer):
         ``return_dict``. ``verbose`` shows one progress line, as Keras does."""
         loss_fn = _require(self.loss, "evaluate")
         batch_size = 32 if batch_size is None else _positive_int("batch_size", batch_size)
-        x, y = _check_data(x, y, "evaluate")
-        weights = _sample_weights(y, sample_weight, None, len(x))
-        self._build_and_check(x)
-        hooks = self._hooks(callbacks, verbose, math.ceil(len(x) / batch_size))
+        if _is_data_source(x, y):
+            batches: _ArrayBatches | _SourceBatches = _SourceBatches(x, None, "evaluate")
+        else:
+            x, y = _check_data(x, y, "evaluate")
+            weights = _sample_weights(y, sample_weight, None, len(x))
+            batches = _ArrayBatches(x, y, weights, batch_size, None)
+        self._build_and_check(batches.first_inputs())
+        hooks = self._hooks(callbacks, verbose, len(batches))
         test_metrics = [copy.deepcopy(m) for m in self.compiled_metrics]
         for metric in test_metrics:
             metric.reset_state()
@@ -245,18 +262,17 @@ class Model(Layer):
         hooks.on_test_begin()
         with _evaluation_mode(self):
             extra = float(self.regularization_loss().data)
-            for step, batch in enumerate(_batches(len(x), batch_size, None)):
+            for step, (x_batch, y_batch, w_batch) in enumerate(batches.epoch()):
                 hooks.on_test_batch_begin(step)
-                w_batch = None if weights is None else weights[batch]
-                output = self(x[batch])
-                loss = loss_fn(y[batch], output, sample_weight=w_batch)
+                output = self(x_batch)
+                loss = loss_fn(y_batch, output, sample_weight=w_batch)
                 loss_sum += (float(loss.data) + extra) * len(output.data)
                 seen += len(output.data)
                 for metric in test_metrics:
-                    metric.update_state(y[batch], output.data, sample_weight=w_batch)
+                    metric.update_state(y_batch, output.data, sample_weight=w_batch)
                 running = _results(test_metrics, running=True)
                 hooks.on_test_batch_end(step, {"loss": loss_sum / seen, **running})
-        scores = {"loss": loss_sum / len(x), **_results(test_metrics)}
+        scores = {"loss": loss_sum / seen, **_results(test_metrics)}
         hooks.on_test_end(scores)
         if return_dict:
             return scores
@@ -271,15 +287,19 @@ class Model(Layer):
     ) -> np.ndarray:
         """The model's outputs for x as a numpy array, in evaluation mode, with no graph."""
         batch_size = 32 if batch_size is None else _positive_int("batch_size", batch_size)
-        x = _as_inputs(x, "predict")
-        self._build_and_check(x)
-        hooks = self._hooks(callbacks, verbose, math.ceil(len(x) / batch_size))
+        if _is_data_source(x, None):
+            batches: _ArrayBatches | _SourceBatches = _SourceBatches(x, None, "predict", True)
+        else:
+            x = _as_inputs(x, "predict")
+            batches = _ArrayBatches(x, None, None, batch_size, None)
+        self._build_and_check(batches.first_inputs())
+        hooks = self._hooks(callbacks, verbose, len(batches))
         outputs = []
         hooks.on_predict_begin()
         with _evaluation_mode(self):
-            for step, batch in enumerate(_batches(len(x), batch_size, None)):
+            for step, (x_batch, _, _) in enumerate(batches.epoch()):
                 hooks.on_predict_batch_begin(step)
-                outputs.append(self(x[batch]).data)
+                outputs.append(self(x_batch).data)
                 hooks.on_predict_batch_end(step, {"outputs": outputs[-1]})
         hooks.on_predict_end()
         return np.concatenate(outputs)
@@ -422,6 +442,8 @@ def _split_validation(
     data: tuple[Any, ...] | None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, tuple[Any, ...] | None]:
     if data is not None:
+        if _is_data_source(data, None):
+            return x, y, weights, data
         if not isinstance(data, (tuple, list)) or len(data) not in (2, 3):
             raise ValueError("validation_data must be (x_val, y_val) or (x_val, y_val, weights)")
         x_val, y_val = _check_data(data[0], data[1], "fit: validation_data")
@@ -441,11 +463,88 @@ def _split_validation(
     return x[:cut], y[:cut], None if weights is None else weights[:cut], validation
 
 
-def _batches(n: int, batch_size: int, order: np.ndarray | None) -> Iterator[Any]:
-    """Index arrays (shuffled) or slices (in order) of each mini-batch."""
-    for start in range(0, n, batch_size):
-        stop = min(start + batch_size, n)
-        yield order[start:stop] if order is not None else slice(start, stop)
+Batch = tuple[np.ndarray, Any, Any]  # inputs, targets (None in predict), weights or None
+
+
+class _ArrayBatches:
+    """The mini-batches of arrays: ⌈N / batch_size⌉ a pass, in a fresh random order each pass
+    when given a generator (``rng``), else in order."""
+
+    def __init__(
+        self, x: np.ndarray, y: Any, weights: Any, batch_size: int, rng: Any = None
+    ) -> None:
+        self.x, self.y, self.weights, self.batch_size, self.rng = x, y, weights, batch_size, rng
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.x) / self.batch_size)
+
+    def first_inputs(self) -> np.ndarray:
+        return self.x
+
+    def epoch(self) -> Iterator[Batch]:
+        n = len(self.x)
+        order = self.rng.permutation(n) if self.rng is not None else None
+        for start in range(0, n, self.batch_size):
+            stop = min(start + self.batch_size, n)
+            batch = order[start:stop] if order is not None else slice(start, stop)
+            yield (
+                self.x[batch],
+                None if self.y is None else self.y[batch],
+                None if self.weights is None else self.weights[batch],
+            )
+
+
+class _SourceBatches:
+    """The batches of a data source (Keras's ``PyDataset`` protocol), checked as they come."""
+
+    def __init__(
+        self, source: Any, class_weight: Any, caller: str, inputs_only: bool = False
+    ) -> None:
+        if len(source) == 0:
+            raise ValueError(f"{caller}: the data source has no batches (len 0)")
+        self.source, self.class_weight = source, class_weight
+        self.caller, self.inputs_only = caller, inputs_only
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    def _batch(self, index: int) -> Batch:
+        item = self.source[index]
+        where = f"{self.caller}: batch {index} of the data source"
+        if self.inputs_only:
+            inputs = item[0] if isinstance(item, (tuple, list)) else item
+            return _as_inputs(inputs, where), None, None
+        if not isinstance(item, (tuple, list)) or len(item) not in (2, 3):
+            raise ValueError(f"{where} must be (x, y) or (x, y, sample_weight)")
+        x, y = _check_data(item[0], item[1], where)
+        weights = _sample_weights(y, item[2] if len(item) == 3 else None, self.class_weight, len(x))
+        return x, y, weights
+
+    def first_inputs(self) -> np.ndarray:
+        return self._batch(0)[0]
+
+    def epoch(self) -> Iterator[Batch]:
+        for index in range(len(self.source)):
+            yield self._batch(index)
+        on_epoch_end = getattr(self.source, "on_epoch_end", None)
+        if callable(on_epoch_end):
+            on_epoch_end()
+
+
+def _is_data_source(x: Any, y: Any) -> bool:
+    """Whether ``x`` is a data source of batches rather than an array of samples."""
+    plain = (np.ndarray, list, tuple, Tensor, str, bytes)
+    return y is None and hasattr(x, "__len__") and hasattr(x, "__getitem__") and not isinstance(
+        x, plain
+    )
+
+
+def _unpack_validation(validation: Any) -> tuple[Any, Any, Any]:
+    """(x, y, weights) from ``(x, y)``, ``(x, y, weights)`` or a data source (x, None, None)."""
+    if _is_data_source(validation, None):
+        return validation, None, None
+    x_val, y_val, *rest = validation
+    return x_val, y_val, rest[0] if rest else None
 
 
 def _total(terms: Sequence[Tensor]) -> Tensor:

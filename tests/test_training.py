@@ -891,6 +891,7 @@ def test_save_then_load_of_a_trained_model_gives_identical_predictions(tmp_path)
 
 def test_a_subclassed_model_builds_its_layers_on_the_first_batch_and_trains() -> None:
     """Keras's subclassing: layers made in __init__, used in call, weights made by fit."""
+
     class TwoLayers(Model):
         def __init__(self) -> None:
             super().__init__()
@@ -913,3 +914,91 @@ def test_a_subclassed_model_builds_its_layers_on_the_first_batch_and_trains() ->
         "out.bias",
     ]
     assert history.history["loss"][-1] < 0.1 * history.history["loss"][0]
+
+
+class ListSource:
+    """A minimal Keras-style data source: fixed batches, counting its on_epoch_end calls."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, batch_size: int, weights=None) -> None:
+        self.x, self.y, self.batch_size, self.weights = x, y, batch_size, weights
+        self.epochs_ended = 0
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.x) / self.batch_size)
+
+    def __getitem__(self, index: int):
+        part = slice(index * self.batch_size, (index + 1) * self.batch_size)
+        if self.weights is None:
+            return self.x[part], self.y[part]
+        return self.x[part], self.y[part], self.weights[part]
+
+    def on_epoch_end(self) -> None:
+        self.epochs_ended += 1
+
+
+def _regression_data(n: int = 50):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((n, 3)).astype(np.float32)
+    return x, x @ np.array([1.0, -1.0, 2.0], dtype=np.float32)
+
+
+def _linear_model(seed: int = 0) -> Sequential:
+    set_random_seed(seed)
+    model = Sequential([Dense(1, input_shape=(3,))])
+    model.compile(optimizer=optim.SGD(learning_rate=0.05), loss="mse")
+    return model
+
+
+def test_fit_on_a_data_source_equals_fit_on_the_same_batches_in_order() -> None:
+    x, y = _regression_data()
+    from_arrays, from_source = _linear_model(), _linear_model()
+    source = ListSource(x, y, batch_size=16)
+    a = from_arrays.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0)
+    b = from_source.fit(source, epochs=3, verbose=0)
+    np.testing.assert_allclose(a.history["loss"], b.history["loss"], rtol=1e-6)
+    np.testing.assert_array_equal(
+        from_arrays.layers[0].kernel.data, from_source.layers[0].kernel.data
+    )
+    assert source.epochs_ended == 3
+
+
+def test_a_data_source_gives_the_steps_per_epoch_and_its_sample_weights() -> None:
+    x, y = _regression_data(50)
+    steps: list[int] = []
+    counter = LambdaCallback(on_train_batch_end=lambda batch, logs: steps.append(batch))
+    weights = np.zeros(50, dtype=np.float32)  # all-zero weights: nothing to learn
+    model = _linear_model()
+    before = model.layers[0].kernel.data.copy()
+    model.fit(ListSource(x, y, 16, weights), epochs=1, verbose=0, callbacks=[counter])
+    assert steps == [0, 1, 2, 3]
+    np.testing.assert_array_equal(model.layers[0].kernel.data, before)
+
+
+def test_evaluate_and_predict_take_a_data_source_and_validation_data_may_be_one() -> None:
+    x, y = _regression_data()
+    model = _linear_model()
+    history = model.fit(x, y, epochs=2, verbose=0, validation_data=ListSource(x, y, 20))
+    assert len(history.history["val_loss"]) == 2
+    assert model.evaluate(ListSource(x, y, 20), verbose=0) == pytest.approx(
+        model.evaluate(x, y, verbose=0), rel=1e-6
+    )
+    np.testing.assert_allclose(
+        model.predict(ListSource(x, y, 20), verbose=0), model.predict(x, verbose=0), rtol=1e-5
+    )
+
+
+def test_a_data_source_with_sample_weight_or_validation_split_is_an_error() -> None:
+    x, y = _regression_data()
+    model = _linear_model()
+    with pytest.raises(ValueError, match="data source"):
+        model.fit(ListSource(x, y, 10), validation_split=0.2, verbose=0)
+    with pytest.raises(ValueError, match=r"batch 0 of the data source must be \(x, y\)"):
+        model.fit(_BadSource(), verbose=0)
+
+
+class _BadSource:
+    def __len__(self) -> int:
+        return 1
+
+    def __getitem__(self, index: int):
+        return np.zeros((2, 3))
