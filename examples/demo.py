@@ -4,7 +4,7 @@ The Wisconsin breast-cancer data (569 tumours, 30 measurements each) split 80/20
 30 → 16 → 8 → 1 network trained with Adam on binary cross-entropy for 50 epochs — Keras's code,
 line for line, on chainrule. It prints the progress, the test accuracy, the confusion matrix,
 precision, recall and F1, and writes to ``demo_output/`` the training-vs-validation loss curve,
-the model's computation graph for one sample, and one trained neuron's graph on scalar Values.
+a picture of the model (Keras's plot_model), and one trained neuron's graph on scalar Values.
 
     python examples/demo.py        (or `make demo` from the repository root)
 """
@@ -20,7 +20,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 import autograd
-from autograd import Tensor, Value
+from autograd import Value
 from nn import metrics
 from nn.layers import Dense
 from nn.models import Sequential
@@ -54,16 +54,9 @@ def plot_losses(history: dict[str, list[float]], path: Path) -> None:
     plt.close(fig)
 
 
-def draw_model(model: Sequential, sample: np.ndarray) -> Path:
-    """The Tensor graph of one forward pass, with each node's gradient of the output."""
-    x = Tensor(sample[None, :], label="x")
-    output = model(x)
-    output.label = "p(benign)"
-    model.zero_grad()
-    output.backward()
-    path = save_picture(autograd.draw_graph(output), "model_graph")
-    model.zero_grad()
-    return path
+def draw_model(model: Sequential) -> Path:
+    """Keras's plot_model: a box per layer with its type, output shape and parameter count."""
+    return save_picture(model.draw(), "model")
 
 
 def draw_neuron(layer: Dense, sample: np.ndarray, neuron: int = 0) -> Path:
@@ -115,7 +108,7 @@ def main() -> None:
     plot_losses(history.history, curve)
     print("outputs:")
     print(f"  loss curve    {curve}")
-    print(f"  model graph   {draw_model(model, X_test[0])}")
+    print(f"  model         {draw_model(model)}")
     print(f"  neuron graph  {draw_neuron(model.layers[0], X_test[0])}")
 
 

@@ -16,7 +16,8 @@ from nn.perceptron import Perceptron
 from nn.scalar import MLP, Neuron, NeuronLayer
 
 # The Keras-style part (the training loop is the one place in nn that uses optim).
-from nn import callbacks, layers, losses, metrics, models  # isort: skip
+from nn import callbacks, layers, losses, metrics, model_view, models  # isort: skip
+from nn.model_view import plot_model
 from nn.models import Sequential
 from nn.training import Model
 
@@ -35,7 +36,9 @@ __all__ = [
     "layers",
     "losses",
     "metrics",
+    "model_view",
     "models",
+    "plot_model",
     "random",
     "regularizers",
 ]

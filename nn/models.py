@@ -97,6 +97,13 @@ class Sequential(Model):
             self._output_shapes.pop()
         return layer
 
+    def draw(self, to_file: Any = None, **options: Any) -> Any:
+        """Keras's ``plot_model`` of this model: a box per layer with its type, output shape,
+        activation and parameter count (options as ``nn.model_view.plot_model``)."""
+        from nn.model_view import plot_model  # the model view imports this module
+
+        return plot_model(self, to_file, **options)
+
     # ----- summary -----
 
     def summary(self, print_fn: Callable[[str], Any] = print) -> None:
