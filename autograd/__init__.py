@@ -8,6 +8,7 @@
 
 from autograd import tensor_ops
 from autograd.conv import avg_pool2d, conv2d, dropout, max_pool2d, pad
+from autograd.explain import Explanation, explain
 from autograd.gradcheck import GradcheckResult, gradcheck
 from autograd.graph import backward, enable_grad, is_grad_enabled, no_grad, topological_order
 from autograd.tensor import Tensor
@@ -17,6 +18,7 @@ from autograd.value import sum as sum  # not in __all__: `import *` must not sha
 from autograd.viz import GraphPicture, draw_graph
 
 __all__ = [
+    "Explanation",
     "GradcheckResult",
     "GraphPicture",
     "Tensor",
@@ -29,6 +31,7 @@ __all__ = [
     "draw_graph",
     "dropout",
     "enable_grad",
+    "explain",
     "gradcheck",
     "is_grad_enabled",
     "max_pool2d",
