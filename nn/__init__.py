@@ -9,7 +9,7 @@ Two engines, two families:
 Activations (``nn.activations``) and losses work on both.
 """
 
-from nn import activations, initializers, random, regularizers
+from nn import activations, data, image, initializers, random, regularizers
 from nn.activations import get_activation
 from nn.module import Module
 from nn.perceptron import Perceptron
@@ -31,8 +31,10 @@ __all__ = [
     "Sequential",
     "activations",
     "callbacks",
+    "data",
     "diagnostics",
     "get_activation",
+    "image",
     "initializers",
     "layers",
     "losses",

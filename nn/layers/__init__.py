@@ -3,6 +3,7 @@
 ``Dense``. Images are channels-last (N, H, W, C) unless ``data_format="channels_first"``."""
 
 from nn.layers.activation import Activation, LeakyReLU, PReLU, ReLU, Softmax
+from nn.layers.augmentation import RandomFlip, RandomRotation, RandomTranslation, RandomZoom
 from nn.layers.base import Layer
 from nn.layers.convolutional import Conv2D
 from nn.layers.core import Dense, Linear
@@ -26,6 +27,10 @@ __all__ = [
     "MaxPool2D",
     "MaxPooling2D",
     "PReLU",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomTranslation",
+    "RandomZoom",
     "ReLU",
     "Softmax",
 ]
