@@ -16,7 +16,7 @@ from nn.perceptron import Perceptron
 from nn.scalar import MLP, Neuron, NeuronLayer
 
 # The Keras-style part (the training loop is the one place in nn that uses optim).
-from nn import callbacks, diagnostics, layers, losses, metrics, model_view, models  # isort: skip
+from nn import callbacks, diagnostics, layers, losses, metrics, model_view, models, tuning  # isort: skip
 from nn.model_view import plot_model
 from nn.models import Sequential
 from nn.training import Model
@@ -44,4 +44,5 @@ __all__ = [
     "plot_model",
     "random",
     "regularizers",
+    "tuning",
 ]
