@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from autograd.graph import topological_order
-from autograd.tensor import Tensor, _identity, unbroadcast
+from autograd.tensor import Tensor, _identity, format_number, unbroadcast
 from autograd.value import Value
 
 __all__ = ["Explanation", "Factor", "explain"]
@@ -329,25 +329,17 @@ def node_name(node: Any) -> str:
 _COLUMNS = ("node", "op", "input", "local", "upstream", "product")
 
 
-def _number(x: float) -> str:
-    """A number as the graph picture prints it (autograd.viz): 4 decimals, or 3 significant
-    digits in scientific notation when very small or large."""
-    if x == 0 or 1e-3 <= abs(x) < 1e5:
-        return f"{x:.4f}"
-    return f"{x:.3e}"
-
-
 def _quantity(value: Quantity | None) -> str:
     """A factor's number or array as text: arrays of up to 4 elements in full, larger ones as
     shape and range, ``VJP`` where the op records no local derivative of its own."""
     if value is None:
         return "VJP"
     if not isinstance(value, np.ndarray):
-        return _number(float(value))
+        return format_number(float(value))
     if value.size <= 4:
-        body = ", ".join(_number(float(x)) for x in value.ravel())
+        body = ", ".join(format_number(float(x)) for x in value.ravel())
         return f"[{body}]" if value.ndim else body
-    low, high = _number(float(value.min())), _number(float(value.max()))
+    low, high = format_number(float(value.min())), format_number(float(value.max()))
     return f"{value.shape} all {low}" if low == high else f"{value.shape} in [{low}, {high}]"
 
 
@@ -427,7 +419,7 @@ def _headline(result: Explanation) -> list[str]:
 
 def _contribution(result: Explanation, index: int) -> str:
     what = "contribution" if result.element is None else f"contribution to {result.target}"
-    return f"{what}: {_number(result.contributions[index])}"
+    return f"{what}: {format_number(result.contributions[index])}"
 
 
 def _table(path: list[Factor]) -> list[str]:
@@ -452,7 +444,7 @@ def _table(path: list[Factor]) -> list[str]:
 
 def _sum_line(result: Explanation) -> str:
     """The sum over paths, term by term (the first dozen), and its value in full."""
-    terms = [_number(c) for c in result.contributions[:12]] or ["0"]
+    terms = [format_number(c) for c in result.contributions[:12]] or ["0"]
     text = terms[0] + "".join(f" - {t[1:]}" if t[0] == "-" else f" + {t}" for t in terms[1:])
     more = " + …" if len(result.contributions) > 12 else ""
     return f"sum over paths: {text}{more} = {result.total!r}"

@@ -215,13 +215,21 @@ class Tensor:
         return len(self.data)
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, precision=4, separator=", ", threshold=20)
+        """numpy's printout for a small tensor; shape, dtype and a summary for a large one
+        (``summarize``; the numbers themselves are ``.numpy()`` away)."""
         extras = [f"dtype={self.dtype}"]
+        if self.data.size <= REPR_IN_FULL_UP_TO:
+            head = np.array2string(
+                self.data, precision=4, separator=", ", threshold=10**6, prefix="Tensor("
+            )
+        else:
+            head = f"shape={self.shape}"
+            extras += [f"{name}={text}" for name, text in summarize(self.data)]
         if self.requires_grad:
             extras.append("requires_grad=True")
         if self.label:
             extras.append(f"label={self.label!r}")
-        return f"Tensor({body}, {', '.join(extras)})"
+        return f"Tensor({head}, {', '.join(extras)})"
 
     def __bool__(self) -> bool:
         if self.data.size != 1:
@@ -480,6 +488,55 @@ def _d_denominator(quotient: np.ndarray, denominator: np.ndarray) -> VJP:
 
 
 _NUMBERS = (float, int)  # exact types: bool and numpy scalars take the general path
+
+
+# ----- one summary of an array, for ``repr`` and for the pictures of ``autograd.viz`` -----
+
+REPR_IN_FULL_UP_TO = 100  # a tensor of at most this many numbers prints them all
+
+
+def format_number(x: float) -> str:
+    """One number format for reprs and pictures: four significant digits (``0.1244``,
+    ``-2``, ``1.235e+06``), ``nan``, ``inf``, and ``0`` for either zero."""
+    x = float(x)
+    if x == 0:
+        return "0"
+    return f"{x:.4g}"
+
+
+def format_array(array: np.ndarray) -> str:
+    """Every number of ``array`` in ``format_number``'s format, nested as numpy nests them."""
+    formatter = {"all": format_number} if array.dtype.kind in "fiu" else None
+    text = np.array2string(
+        array, separator=", ", formatter=formatter, threshold=10**6, max_line_width=10**6
+    )
+    return " ".join(line.strip() for line in text.splitlines())
+
+
+def summarize(array: np.ndarray) -> list[tuple[str, str]]:
+    """``(name, text)`` pairs that stand for ``array``: mean, std, min and max of its finite
+    numbers and how many are nan and inf (a boolean array: how many are true and false).
+
+    Statistics skip nan and inf, so that one bad number does not hide the rest; the counts
+    say they are there. Computed in float64, so float32 data of any size cannot overflow.
+    """
+    if array.size == 0:
+        return [("size", "0")]
+    if array.dtype.kind == "b":
+        true = int(np.count_nonzero(array))
+        return [("true", str(true)), ("false", str(array.size - true))]
+    values = np.asarray(array, dtype=np.float64).ravel()
+    finite = values[np.isfinite(values)]
+    nan = int(np.count_nonzero(np.isnan(values)))
+    inf = values.size - finite.size - nan
+    if finite.size:
+        with np.errstate(over="ignore", invalid="ignore"):
+            statistics = [finite.mean(), finite.std(), finite.min(), finite.max()]
+    else:
+        statistics = [np.nan] * 4
+    names = ("mean", "std", "min", "max")
+    pairs = [(name, format_number(value)) for name, value in zip(names, statistics)]
+    return [*pairs, ("nan", str(nan)), ("inf", str(inf))]
 
 
 def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:

@@ -196,12 +196,12 @@ def test_text_rendering_shows_every_factor_of_the_guide_neuron() -> None:
     text = str(explain(neuron["loss"], wrt=neuron["w1"]))
     assert text.startswith("d(loss)/d(w1) = -0.0657349891147026")
     for cells in [
-        ("loss", "* 0.5", "error²", "0.5000", "1.0000", "0.5000"),
-        ("error²", "** 2", "error", "1.0549", "0.5000", "0.5275"),
-        ("error", "1 -", "y_pred", "-1.0000", "0.5275", "-0.5275"),
+        ("loss", "* 0.5", "error²", "0.5", "1", "0.5"),
+        ("error²", "** 2", "error", "1.055", "0.5", "0.5275"),
+        ("error", "1 -", "y_pred", "-1", "0.5275", "-0.5275"),
         ("y_pred", "sigmoid", "z", "0.2492", "-0.5275", "-0.1315"),
-        ("z", "+", "w·x", "1.0000", "-0.1315", "-0.1315"),
-        ("w·x", "dot", "w1", "0.5000", "-0.1315", "-0.0657"),
+        ("z", "+", "w·x", "1", "-0.1315", "-0.1315"),
+        ("w·x", "dot", "w1", "0.5", "-0.1315", "-0.06573"),
     ]:
         assert row(*cells).search(text), cells
     assert "path 1 of 1: w1 → w·x → z → y_pred → error → error² → loss" in text
@@ -214,7 +214,7 @@ def test_html_rendering_shows_every_factor_in_a_table() -> None:
     assert page.count("<table>") == 1
     for factor in result.paths[0]:
         cells = [factor.node, factor.op, factor.input]
-        cells += [f"{x:.4f}" for x in (factor.local, factor.upstream, factor.product)]
+        cells += [f"{x:.4g}" for x in (factor.local, factor.upstream, factor.product)]
         assert "".join(f"<td>{cell}</td>" for cell in cells) in page
     assert "d(loss)/d(w1)" in page
 
@@ -224,8 +224,8 @@ def test_the_two_uses_of_an_input_are_told_apart() -> None:
     result = explain(a * a, wrt=a)
     assert [(f.use, f.uses) for path in result.paths for f in path] == [(1, 2), (2, 2)]
     text = str(result)
-    assert row("*", "*", "a (use 1 of 2)", "3.0000", "1.0000", "3.0000").search(text)
-    assert row("*", "*", "a (use 2 of 2)", "3.0000", "1.0000", "3.0000").search(text)
+    assert row("*", "*", "a (use 1 of 2)", "3", "1", "3").search(text)
+    assert row("*", "*", "a (use 2 of 2)", "3", "1", "3").search(text)
 
 
 def test_unlabelled_nodes_are_named_by_their_op() -> None:
@@ -242,7 +242,7 @@ def test_unlabelled_nodes_are_named_by_their_op() -> None:
 def test_the_sum_line_lists_each_path_contribution() -> None:
     a = Value(3.0, label="a")
     text = str(explain(a * a - a, wrt=a))  # 3 + 3 - 1
-    assert "sum over paths: 3.0000 + 3.0000 - 1.0000 = 5.0" in text
+    assert "sum over paths: 3 + 3 - 1 = 5.0" in text
 
 
 def test_repr_names_the_derivative_and_the_number_of_paths() -> None:
