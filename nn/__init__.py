@@ -9,16 +9,29 @@ Two engines, two families:
 Activations (``nn.activations``) and losses work on both.
 """
 
-from nn import activations, data, image, initializers, random, regularizers
+from nn import (
+    activations,
+    callbacks,
+    data,
+    diagnostics,
+    export,
+    image,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    model_view,
+    models,
+    random,
+    regularizers,
+    tuning,
+)
 from nn.activations import get_activation
+from nn.model_view import plot_model
+from nn.models import Sequential
 from nn.module import Module
 from nn.perceptron import Perceptron
 from nn.scalar import MLP, Neuron, NeuronLayer
-
-# The Keras-style part (the training loop is the one place in nn that uses optim).
-from nn import callbacks, diagnostics, layers, losses, metrics, model_view, models, tuning  # isort: skip
-from nn.model_view import plot_model
-from nn.models import Sequential
 from nn.training import Model
 
 __all__ = [
@@ -33,6 +46,7 @@ __all__ = [
     "callbacks",
     "data",
     "diagnostics",
+    "export",
     "get_activation",
     "image",
     "initializers",
