@@ -147,3 +147,30 @@ def test_layers_get_keras_style_unique_names() -> None:
     first, second = Dense(1), Dense(1)
     assert first.name.startswith("dense") and second.name != first.name
     assert Dense(1, name="output").name == "output"
+
+
+def test_setting_trainable_after_the_build_freezes_and_thaws_the_weights() -> None:
+    from nn.models import Sequential
+
+    model = Sequential([Dense(4, input_shape=(2,)), Dense(1)])
+    first = model.layers[0]
+    first.trainable = False
+    assert [name for name, _ in model.named_parameters()] == ["layers.1.kernel", "layers.1.bias"]
+    assert "layers.0.kernel" in model.state_dict()  # frozen weights are still saved
+    model.compile(optimizer="sgd", loss="mse")
+    before = first.kernel.data.copy()
+    x = np.random.default_rng(0).standard_normal((16, 2))
+    model.fit(x, x.sum(axis=1), epochs=2, verbose=0)
+    np.testing.assert_array_equal(first.kernel.data, before)
+    model.trainable = True
+    assert len(model.parameters()) == 4 and first.trainable
+
+
+def test_a_frozen_batch_normalization_keeps_its_moving_statistics_frozen_when_thawed() -> None:
+    from nn.layers import BatchNormalization
+
+    layer = BatchNormalization(input_shape=(3,))
+    layer.trainable = False
+    layer.trainable = True
+    assert [name for name, _ in layer.named_parameters()] == ["gamma", "beta"]
+    assert [name for name, _ in layer.named_buffers()] == ["moving_mean", "moving_variance"]

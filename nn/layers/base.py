@@ -61,6 +61,7 @@ class Layer(Module):
         dtype: Any = "float32",
     ) -> None:
         self.name = name or _unique_name(_snake_case(type(self).__name__))
+        self._weights_trainable: dict[str, bool] = {}  # each weight's own nature, by name
         self.trainable = trainable
         self.dtype = np.dtype(dtype)
         self.built = False
@@ -113,14 +114,39 @@ class Layer(Module):
         shape = tuple(int(n) for n in shape)
         data = initializers.get(initializer)(shape, dtype=self.dtype)
         weight = Tensor(np.asarray(data, dtype=self.dtype), dtype=self.dtype, label=name)
-        if trainable and self.trainable:
-            weight.requires_grad_(True)
-        else:
-            names = self.__dict__.setdefault("_buffer_names", [])
-            names.append(name)
+        self._weights_trainable[name] = trainable
+        self._freeze(name, weight, not (trainable and self.trainable))
         if regularizer is not None:
             self._regularizers[name] = regularizers.get(regularizer)
         return weight
+
+    @property
+    def trainable(self) -> bool:
+        """Whether ``fit`` may change this layer's weights. Setting it (also after the build, as
+        in Keras) freezes or thaws the weights of this layer and every layer inside it: a
+        frozen weight is a buffer, saved but not optimized. Compile again after changing it."""
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        for module in self.modules():
+            if isinstance(module, Layer):
+                module._trainable = bool(value)
+                for name, own in module._weights_trainable.items():
+                    weight = getattr(module, name, None)
+                    if isinstance(weight, Tensor):
+                        module._freeze(name, weight, not (own and value))
+
+    def _freeze(self, name: str, weight: Tensor, frozen: bool) -> None:
+        """Make ``weight`` a buffer (frozen) or a parameter, in place."""
+        names = self.__dict__.setdefault("_buffer_names", [])
+        weight.requires_grad = not frozen
+        if frozen:
+            weight.grad = None
+            if name not in names:
+                names.append(name)
+        elif name in names:
+            names.remove(name)
 
     def _own_penalties(self) -> list[Tensor]:
         """This layer's regularization penalties as graph nodes (one per regularized weight)."""
