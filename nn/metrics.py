@@ -684,10 +684,12 @@ def get(identifier: str | Metric | Callable[..., Any]) -> Metric:
         return identifier
     if isinstance(identifier, str):
         factory = _BY_NAME.get(identifier.lower())
+        if factory is None and identifier in _loss_names():
+            return _loss_metric(identifier)
         if factory is None:
             raise ValueError(
                 f"metrics.get: unknown metric {identifier!r}; known names: "
-                f"{', '.join(sorted(_BY_NAME))}"
+                f"{', '.join(sorted(_BY_NAME))}, and every loss name of nn.losses"
             )
         return factory(identifier)
     if isinstance(identifier, type) and issubclass(identifier, Metric):
@@ -699,3 +701,18 @@ def get(identifier: str | Metric | Callable[..., Any]) -> Metric:
         f"metrics.get: expected a metric name, a Metric or a function (y_true, y_pred), "
         f"got {type(identifier).__name__} {identifier!r}"
     )
+
+
+def _loss_names() -> set[str]:
+    from nn import losses  # losses never import metrics; imported here to keep this module light
+
+    return {name for name in losses.LOSSES if name.islower()}
+
+
+def _loss_metric(name: str) -> Metric:
+    """A loss used as a metric, as Keras allows (``metrics=["binary_crossentropy"]``): its
+    per-sample values averaged over every sample seen."""
+    from nn import losses
+
+    loss = losses.get(name)
+    return MeanMetricWrapper(lambda y_true, y_pred: loss.call(y_true, y_pred), name=name)

@@ -485,3 +485,14 @@ def test_get_of_an_unknown_name_lists_the_known_names():
 def test_metric_directions_say_which_way_is_better():
     assert metrics.get("auc").direction == "up"
     assert metrics.get("mae").direction == "down"
+
+
+def test_a_loss_name_is_a_metric_averaging_its_per_sample_values() -> None:
+    y_true = np.array([[1.0], [0.0], [1.0], [0.0]])
+    y_pred = np.array([[0.9], [0.2], [0.6], [0.4]])
+    metric = metrics.get("binary_crossentropy")
+    metric.update_state(y_true[:2], y_pred[:2])
+    metric.update_state(y_true[2:], y_pred[2:])
+    expected = -np.mean(y_true * np.log(y_pred) + (1 - y_true) * np.log(1 - y_pred))
+    assert metric.name == "binary_crossentropy"
+    assert metric.result() == pytest.approx(expected, rel=1e-6)
