@@ -1,9 +1,17 @@
 """``Value``: one float, its gradient, and the local derivatives that link it to its parents.
 
 For a scalar the derivative of an op with respect to each input is just a number, known at forward
-time. So every op below is one line of forward and one tuple of local derivatives, and the backward
-step is ``parent.grad += local * grad`` with no closures. Numbers mixed into an expression are
-constants: they become part of the local derivative, not nodes of the graph.
+time. So every op below is one line of forward and its local derivatives, and the backward step is
+``parent.grad += local * grad`` with no closures. Numbers mixed into an expression are constants:
+they become part of the local derivative, not nodes of the graph.
+
+A node is one object: its parents and their local derivatives sit in four slots (``_a``, ``_da``
+and ``_b``, ``_db``), not in tuples beside it. Python's garbage collector visits every object that
+can hold other objects, again and again while a graph grows, and that was most of the cost of
+building one: one object per node instead of three halves it. The n-ary ops (``sum``, ``dot``,
+``softmax``, ``logsumexp``, ``amax``) keep a tuple of parents in ``_a`` and one of derivatives in
+``_da``. The properties ``_parents``, ``_local_grads`` and ``_op`` give a node back as tuples for
+pictures and explanations; the engine's walk reads the slots (autograd/graph.py).
 
 Conventions (the same as PyTorch): ``relu``, ``abs`` and ``step`` have derivative 0 at 0 and
 ``leaky_relu`` has derivative ``alpha`` there; ``relu`` of nan is nan (slope 1, not 0); ``x ** 0``
@@ -31,28 +39,52 @@ Scalar = Union["Value", float, int]
 _new = object.__new__
 
 
-def _result(data: float, parents: tuple, local_grads: tuple, op: str | tuple) -> Value:
-    """A new Value computed by ``op``; it records its parents only while grad mode is on.
+def _result(
+    data: float, op: str, a: Value, da: float, b: Value | None = None, db: float = 0.0
+) -> Value:
+    """A new Value computed by ``op`` from ``a`` (and ``b``), with the local derivatives
+    ``da`` = d(result)/d(a) (and ``db``); it records its parents only while grad mode is on.
 
-    ``op`` is a name, or a template and the constant it was applied to, ``("* {}", 0.5)``: the
-    picture shows the constant, yet no string is formatted in the hot path.
+    An op applied to a number is named by a template, ``"* {}"``, and passes the number as
+    ``db``: with no second parent that slot is free, the picture reads ``* 0.5`` from the two,
+    and no tuple or string is made for it in the hot path.
     """
+    out = _new(Value)  # skips __init__ and its checks: the data is already a float
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._name = op
+    out._db = db
+    if grad_mode.enabled:
+        out._a = a
+        out._da = da
+        out._b = b
+    else:
+        out._a = out._b = out._da = None
+    return out
+
+
+def _result_of_many(data: float, op: str, parents: tuple, local_grads: tuple) -> Value:
+    """A new Value computed by an n-ary op: tuples of parents and of their local derivatives,
+    kept in the first parent's slots (``_b`` stays None). No Value parent: a leaf."""
     out = _new(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
-    out._op = op
-    if grad_mode.enabled:
-        out._parents = parents
-        out._local_grads = local_grads
+    out._name = op
+    out._b = out._db = None
+    if grad_mode.enabled and parents:
+        out._a = parents
+        out._da = local_grads
     else:
-        out._parents = ()
-        out._local_grads = ()
+        out._a = out._da = None
     return out
 
 
 def _constant(other: object) -> float | None:
     """``other`` as a float if it is a plain real number, else None (the op is not supported)."""
+    if type(other) is float:  # the common case, first: no conversion to make
+        return other
     if isinstance(other, (float, int)):
         return float(other)
     if isinstance(other, numbers.Real):  # numpy scalars too; arrays are not Real
@@ -62,6 +94,8 @@ def _constant(other: object) -> float | None:
 
 def _as_float(data: object, what: str) -> float:
     """Check that ``data`` is a real number and return it as a float, or name the problem."""
+    if type(data) is float:
+        return data
     if isinstance(data, Value):
         raise TypeError(
             f"{what} needs a number, got a Value; use v.data for its float or v.detach() for a "
@@ -102,16 +136,19 @@ class Value:
     5.0
     """
 
-    __slots__ = ("_local_grads", "_op", "_parents", "data", "grad", "label")
+    # Parents and local derivatives: see the module docstring. `_a` is None for a leaf (and for
+    # anything computed under no_grad), `_b` is None unless the op has exactly two parents. With
+    # one parent, `_db` holds the number the op was applied to, if any: `_name` "* {}" and 0.5.
+    __slots__ = ("_a", "_b", "_da", "_db", "_name", "data", "grad", "label")
     __array_ufunc__ = None  # numpy must not turn `array + Value` into an array of Values
+    _parents_in_slots = True  # tells the engine's walk to read `_a` and `_b` (autograd/graph.py)
 
     def __init__(self, data: float, label: str = "") -> None:
         self.data = _as_float(data, "Value()")
         self.grad = 0.0
         self.label = label
-        self._parents: tuple[Value, ...] = ()
-        self._local_grads: tuple[float, ...] = ()
-        self._op = ""
+        self._name = ""
+        self._a = self._b = self._da = self._db = None  # a leaf: no parents
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -123,8 +160,36 @@ class Value:
     @property
     def op(self) -> str:
         """The operation that made this value, constants included (``"* 0.5"``); "" for a leaf."""
-        op = self._op
-        return op if isinstance(op, str) else op[0].format(f"{op[1]:g}")
+        name = self._name
+        return name.format(f"{self._db:g}") if "{}" in name else name
+
+    # ----- the node as tuples, for readers (pictures, explain, tests); the walk reads slots -----
+
+    @property
+    def _parents(self) -> tuple[Value, ...]:
+        """The Values this one was computed from, in argument order; () for a leaf."""
+        a, b = self._a, self._b
+        if b is not None:
+            return (a, b)
+        if a is None:
+            return ()
+        return a if type(a) is tuple else (a,)
+
+    @property
+    def _op(self) -> str | tuple[str, float]:
+        """The op's name, or its template and constant (``("* {}", 0.5)``), as Tensor keeps it."""
+        name = self._name
+        return (name, self._db) if "{}" in name else name
+
+    @property
+    def _local_grads(self) -> tuple[float, ...]:
+        """d(self)/d(parent) for each of ``_parents``, in the same order."""
+        a = self._a
+        if self._b is not None:
+            return (self._da, self._db)
+        if a is None:
+            return ()
+        return self._da if type(a) is tuple else (self._da,)
 
     # ----- the backward engine's protocol (autograd.graph) -----
 
@@ -137,9 +202,17 @@ class Value:
         graph.backward(self, _as_float(grad, "backward(grad)"))
 
     def _backward(self) -> None:
+        """The chain rule, one step: each parent gets its local derivative times this gradient."""
         grad = self.grad
-        for parent, local in zip(self._parents, self._local_grads):
-            parent.grad += local * grad
+        a, b = self._a, self._b
+        if b is not None:
+            a.grad += self._da * grad
+            b.grad += self._db * grad
+        elif type(a) is tuple:  # an n-ary op
+            for parent, local in zip(a, self._da):
+                parent.grad += local * grad
+        else:
+            a.grad += self._da * grad
 
     def _reset_grad(self) -> None:
         self.grad = 0.0
@@ -155,35 +228,35 @@ class Value:
 
     def __add__(self, other: Scalar) -> Value:
         if type(other) is Value:
-            return _result(self.data + other.data, (self, other), (1.0, 1.0), "+")
+            return _result(self.data + other.data, "+", self, 1.0, other, 1.0)
         number = _constant(other)
         if number is None:
             return NotImplemented
-        return _result(self.data + number, (self,), (1.0,), ("+ {}", number))
+        return _result(self.data + number, "+ {}", self, 1.0, None, number)
 
     __radd__ = __add__
 
     def __sub__(self, other: Scalar) -> Value:
         if type(other) is Value:
-            return _result(self.data - other.data, (self, other), (1.0, -1.0), "-")
+            return _result(self.data - other.data, "-", self, 1.0, other, -1.0)
         number = _constant(other)
         if number is None:
             return NotImplemented
-        return _result(self.data - number, (self,), (1.0,), ("- {}", number))
+        return _result(self.data - number, "- {}", self, 1.0, None, number)
 
     def __rsub__(self, other: Scalar) -> Value:
         number = _constant(other)
         if number is None:
             return NotImplemented
-        return _result(number - self.data, (self,), (-1.0,), ("{} -", number))
+        return _result(number - self.data, "{} -", self, -1.0, None, number)
 
     def __mul__(self, other: Scalar) -> Value:
         if type(other) is Value:
-            return _result(self.data * other.data, (self, other), (other.data, self.data), "*")
+            return _result(self.data * other.data, "*", self, other.data, other, self.data)
         number = _constant(other)
         if number is None:
             return NotImplemented
-        return _result(self.data * number, (self,), (number,), ("* {}", number))
+        return _result(self.data * number, "* {}", self, number, None, number)
 
     __rmul__ = __mul__
 
@@ -192,14 +265,13 @@ class Value:
             denominator = other.data
             _check_denominator(denominator)
             quotient = self.data / denominator
-            return _result(
-                quotient, (self, other), (1.0 / denominator, -quotient / denominator), "/"
-            )
+            d_other = -quotient / denominator
+            return _result(quotient, "/", self, 1.0 / denominator, other, d_other)
         number = _constant(other)
         if number is None:
             return NotImplemented
         _check_denominator(number)
-        return _result(self.data / number, (self,), (1.0 / number,), ("/ {}", number))
+        return _result(self.data / number, "/ {}", self, 1.0 / number, None, number)
 
     def __rtruediv__(self, other: Scalar) -> Value:
         number = _constant(other)
@@ -207,7 +279,7 @@ class Value:
             return NotImplemented
         _check_denominator(self.data)
         quotient = number / self.data
-        return _result(quotient, (self,), (-quotient / self.data,), ("{} /", number))
+        return _result(quotient, "{} /", self, -quotient / self.data, None, number)
 
     def __pow__(self, exponent: Scalar) -> Value:
         base = self.data
@@ -216,14 +288,13 @@ class Value:
             out = _power(base, power)
             # d/d(exponent) = base ** exponent * log(base); taken as 0 at base 0 (as PyTorch).
             d_exponent = 0.0 if base == 0 and power >= 0 else out * _log(base)
-            return _result(
-                out, (self, exponent), (_power_derivative(base, power), d_exponent), "**"
-            )
+            d_base = _power_derivative(base, power)
+            return _result(out, "**", self, d_base, exponent, d_exponent)
         power = _constant(exponent)
         if power is None:
             return NotImplemented
         local_grad = _power_derivative(base, power)
-        return _result(_power(base, power), (self,), (local_grad,), ("** {}", power))
+        return _result(_power(base, power), "** {}", self, local_grad, None, power)
 
     def __rpow__(self, other: Scalar) -> Value:
         base = _constant(other)
@@ -231,10 +302,10 @@ class Value:
             return NotImplemented
         out = _power(base, self.data)
         d_exponent = 0.0 if base == 0 and self.data >= 0 else out * _log(base)
-        return _result(out, (self,), (d_exponent,), ("{} **", base))
+        return _result(out, "{} **", self, d_exponent, None, base)
 
     def __neg__(self) -> Value:
-        return _result(-self.data, (self,), (-1.0,), "neg")
+        return _result(-self.data, "neg", self, -1.0)
 
     def __pos__(self) -> Value:
         return self
@@ -271,17 +342,17 @@ class Value:
             out = math.exp(self.data)
         except OverflowError:
             out = math.inf
-        return _result(out, (self,), (out,), "exp")
+        return _result(out, "exp", self, out)
 
     def log(self) -> Value:
         """Natural logarithm: -inf at 0, a ValueError for negative input."""
         x = self.data
         if x > 0:
-            return _result(math.log(x), (self,), (1.0 / x,), "log")
+            return _result(math.log(x), "log", self, 1.0 / x)
         if x == 0:
-            return _result(-math.inf, (self,), (math.inf,), "log")
+            return _result(-math.inf, "log", self, math.inf)
         if x != x:
-            return _result(math.nan, (self,), (math.nan,), "log")
+            return _result(math.nan, "log", self, math.nan)
         raise ValueError(f"log: input {x!r} is negative; log is defined for x >= 0")
 
     def sqrt(self) -> Value:
@@ -289,16 +360,16 @@ class Value:
         x = self.data
         if x > 0:
             out = math.sqrt(x)
-            return _result(out, (self,), (0.5 / out,), "sqrt")
+            return _result(out, "sqrt", self, 0.5 / out)
         if x == 0:
-            return _result(0.0, (self,), (math.inf,), "sqrt")
+            return _result(0.0, "sqrt", self, math.inf)
         if x != x:
-            return _result(math.nan, (self,), (math.nan,), "sqrt")
+            return _result(math.nan, "sqrt", self, math.nan)
         raise ValueError(f"sqrt: input {x!r} is negative; sqrt is defined for x >= 0")
 
     def tanh(self) -> Value:
         out = math.tanh(self.data)
-        return _result(out, (self,), (1.0 - out * out,), "tanh")
+        return _result(out, "tanh", self, 1.0 - out * out)
 
     def sigmoid(self) -> Value:
         """1 / (1 + e^-x), computed without overflow for any x (exp of a non-positive number)."""
@@ -308,38 +379,38 @@ class Value:
         else:
             e = math.exp(x)
             out = e / (1.0 + e)
-        return _result(out, (self,), (out * (1.0 - out),), "sigmoid")
+        return _result(out, "sigmoid", self, out * (1.0 - out))
 
     def relu(self) -> Value:
         """max(0, x); the slope is 0 only where x <= 0, so nan passes through (as in PyTorch)."""
         x = self.data
         if x <= 0:
-            return _result(0.0, (self,), (0.0,), "relu")
-        return _result(x, (self,), (1.0,), "relu")
+            return _result(0.0, "relu", self, 0.0)
+        return _result(x, "relu", self, 1.0)
 
     def leaky_relu(self, alpha: float = 0.01) -> Value:
         """x for x > 0, alpha * x otherwise."""
         x = self.data
         if x > 0:
-            return _result(x, (self,), (1.0,), "leaky_relu")
-        return _result(alpha * x, (self,), (alpha,), "leaky_relu")
+            return _result(x, "leaky_relu", self, 1.0)
+        return _result(alpha * x, "leaky_relu", self, alpha)
 
     def abs(self) -> Value:
         x = self.data
         sign = 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)
-        return _result(abs(x), (self,), (sign,), "abs")
+        return _result(abs(x), "abs", self, sign)
 
     __abs__ = abs
 
     def sin(self) -> Value:
-        return _result(math.sin(self.data), (self,), (math.cos(self.data),), "sin")
+        return _result(math.sin(self.data), "sin", self, math.cos(self.data))
 
     def cos(self) -> Value:
-        return _result(math.cos(self.data), (self,), (-math.sin(self.data),), "cos")
+        return _result(math.cos(self.data), "cos", self, -math.sin(self.data))
 
     def step(self) -> Value:
         """1 if x >= 0 else 0 (the perceptron's threshold); its derivative is 0 everywhere."""
-        return _result(1.0 if self.data >= 0 else 0.0, (self,), (0.0,), "step")
+        return _result(1.0 if self.data >= 0 else 0.0, "step", self, 0.0)
 
     # Stability primitives: a composite of the ops above would overflow or cannot be written.
 
@@ -348,23 +419,23 @@ class Value:
         ``(1 + x.exp()).log()`` is inf at 800), and so is its slope σ(x) = e^(x - softplus(x))."""
         x = self.data
         out = (x if x > 0 else 0.0) + math.log1p(math.exp(-abs(x)))
-        return _result(out, (self,), (math.exp(x - out),), "softplus")
+        return _result(out, "softplus", self, math.exp(x - out))
 
     def erf(self) -> Value:
         """The error function (2/√π)∫₀ˣ e^(-t²) dt, for the exact GELU; no composite of the other
         ops gives it. Its slope (2/√π)·e^(-x²) is 0, not an overflow, at large |x|."""
         x = self.data
-        return _result(math.erf(x), (self,), (_TWO_OVER_ROOT_PI * math.exp(-x * x),), "erf")
+        return _result(math.erf(x), "erf", self, _TWO_OVER_ROOT_PI * math.exp(-x * x))
 
     def clip(self, low: float | None = None, high: float | None = None) -> Value:
         """x limited to [low, high] (a loss's guard on probabilities before log); the slope is 1
         where low <= x <= high and 0 outside, as ``Tensor.clip`` and PyTorch's clamp."""
         x = self.data
         if low is not None and x < low:
-            return _result(float(low), (self,), (0.0,), "clip")
+            return _result(float(low), "clip", self, 0.0)
         if high is not None and x > high:
-            return _result(float(high), (self,), (0.0,), "clip")
-        return _result(x, (self,), (1.0,), "clip")
+            return _result(float(high), "clip", self, 0.0)
+        return _result(x, "clip", self, 1.0)
 
 
 _TWO_OVER_ROOT_PI = 2.0 / math.sqrt(math.pi)
@@ -404,7 +475,7 @@ def sum(values: Iterable[Scalar]) -> Value:
             total += value.data
         else:
             total += _as_float(value, "sum()")
-    return _result(total, tuple(parents), (1.0,) * len(parents), "sum")
+    return _result_of_many(total, "sum", tuple(parents), (1.0,) * len(parents))
 
 
 def softmax(values: Iterable[Scalar]) -> list[Value]:
@@ -425,11 +496,11 @@ def softmax(values: Iterable[Scalar]) -> list[Value]:
     inputs = [j for j, v in enumerate(values) if type(v) is Value]
     parents = tuple(values[j] for j in inputs)
     return [
-        _result(
+        _result_of_many(
             p,
+            "softmax",
             parents,
             tuple(p * ((1.0 if j == i else 0.0) - probabilities[j]) for j in inputs),
-            "softmax",
         )
         for i, p in enumerate(probabilities)
     ]
@@ -459,7 +530,7 @@ def dot(weights: Sequence[Scalar], inputs: Sequence[Scalar]) -> Value:
         if x_is_value:
             parents.append(x)
             local_grads.append(w_data)
-    return _result(total, tuple(parents), tuple(local_grads), "dot")
+    return _result_of_many(total, "dot", tuple(parents), tuple(local_grads))
 
 
 def _data_of(values: Iterable[Scalar], what: str) -> tuple[list, list[float]]:
@@ -486,7 +557,7 @@ def logsumexp(values: Iterable[Scalar]) -> Value:
     weights = tuple(e / total if total > 0 else math.nan for e in exps)
     inputs = [j for j, v in enumerate(items) if type(v) is Value]
     parents = tuple(items[j] for j in inputs)
-    return _result(out, parents, tuple(weights[j] for j in inputs), "logsumexp")
+    return _result_of_many(out, "logsumexp", parents, tuple(weights[j] for j in inputs))
 
 
 def amax(values: Iterable[Scalar]) -> Value:
@@ -497,4 +568,4 @@ def amax(values: Iterable[Scalar]) -> Value:
     ties = data.count(top)
     inputs = [j for j, v in enumerate(items) if type(v) is Value]
     shares = tuple(1.0 / ties if data[j] == top else 0.0 for j in inputs)
-    return _result(top, tuple(items[j] for j in inputs), shares, "amax")
+    return _result_of_many(top, "amax", tuple(items[j] for j in inputs), shares)
