@@ -23,6 +23,7 @@ import math
 import numbers
 import os
 import warnings
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -350,7 +351,18 @@ def _optimizer(callback: Callback) -> Any:
 class History(Callback):
     """Records the logs of every epoch: ``history.history["loss"]`` is the list of epoch
     losses, ``history.epoch`` the epochs (0-based); ``fit`` returns it and sets
-    ``model.history`` to it."""
+    ``model.history`` to it.
+
+    It holds its model weakly: the model holds it, and a strong link back would be a cycle
+    that only the cyclic garbage collector could free (weights and optimizer state with it)."""
+
+    @property
+    def model(self) -> Any:
+        return None if self._model_ref is None else self._model_ref()
+
+    @model.setter
+    def model(self, model: Any) -> None:
+        self._model_ref = None if model is None else weakref.ref(model)
 
     def __init__(self) -> None:
         super().__init__()

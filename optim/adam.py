@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from optim.optimizer import Optimizer, _check_range, _running_average, _with_weight_decay
+from optim.optimizer import Optimizer, _check_range, _running_average
 
 __all__ = ["Adam", "AdamW", "Adamax", "NAdam"]
 
@@ -36,8 +36,8 @@ class _Moments(Optimizer):
     def _average(
         state: dict, grad: np.ndarray, beta1: float, beta2: float, work: np.ndarray
     ) -> None:
-        """m ← β₁·m + (1 − β₁)·g and v ← β₂·v + (1 − β₂)·g², in place."""
-        _running_average(state["exp_avg"], beta1, grad, work)
+        """m ← β₁·m + (1 − β₁)·g and v ← β₂·v + (1 − β₂)·g², in place (7 passes)."""
+        _running_average(state["exp_avg"], beta1, grad, work)  # 3 passes
         _running_average(state["exp_avg_sq"], beta2, np.multiply(grad, grad, out=work), work)
 
 
@@ -75,25 +75,27 @@ class Adam(_Moments):
             state["max_exp_avg_sq"] = np.zeros_like(param)
         return state
 
-    def _decay(self, param: np.ndarray, grad: np.ndarray, group: dict) -> np.ndarray:
-        """L2 weight decay (AdamW decouples it instead)."""
-        return _with_weight_decay(param, grad, group["weight_decay"])
+    def _decay(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> np.ndarray:
+        """L2 weight decay, g + λw (AdamW decouples it instead)."""
+        return self._plus_decay(state, param, grad, group["weight_decay"])
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
         state["step"] += 1
         t = state["step"]
-        grad = self._decay(param, grad, group)
+        grad = self._decay(param, grad, state, group)  # 2 passes, or 1 (AdamW), if λ
         beta1, beta2 = group["betas"]
         (work,) = self._work(state, param)
         self._average(state, grad, beta1, beta2, work)
         second = state["exp_avg_sq"]
         if group["amsgrad"]:
             second = np.maximum(state["max_exp_avg_sq"], second, out=state["max_exp_avg_sq"])
-        denominator = np.sqrt(second, out=work)
-        denominator /= math.sqrt(1 - beta2**t)
-        denominator += group["eps"]
-        step = np.divide(state["exp_avg"], denominator, out=denominator)
-        step *= group["lr"] / (1 - beta1**t)
+        # lr·m̂ / (√v̂ + ε) = s·m / (√v + ε·c) with c = √(1 − β₂ᵗ), s = lr·c / (1 − β₁ᵗ):
+        # the bias corrections folded into two numbers, as PyTorch does
+        correction = math.sqrt(1 - beta2**t)
+        denominator = np.sqrt(second, out=work)  # √v
+        denominator += group["eps"] * correction  # √v + ε·c
+        step = np.divide(state["exp_avg"], denominator, out=work)  # m / (√v + ε·c)
+        step *= group["lr"] * correction / (1 - beta1**t)
         param -= step
 
 
@@ -113,8 +115,9 @@ class AdamW(Adam):
     ) -> None:
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, learning_rate)
 
-    def _decay(self, param: np.ndarray, grad: np.ndarray, group: dict) -> np.ndarray:
-        param *= 1 - group["lr"] * group["weight_decay"]
+    def _decay(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> np.ndarray:
+        if group["weight_decay"]:
+            param *= 1 - group["lr"] * group["weight_decay"]  # w ← w·(1 − lr·λ)
         return grad
 
 
@@ -139,16 +142,16 @@ class Adamax(_Moments):
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
         state["step"] += 1
-        grad = _with_weight_decay(param, grad, group["weight_decay"])
+        grad = self._plus_decay(state, param, grad, group["weight_decay"])  # g + λw (2, if λ)
         beta1, beta2 = group["betas"]
         exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
         (work,) = self._work(state, param)
-        _running_average(exp_avg, beta1, grad, work)
-        exp_inf *= beta2
-        size = np.abs(grad, out=work)
-        size += group["eps"]
-        np.maximum(exp_inf, size, out=exp_inf)
-        step = np.divide(exp_avg, exp_inf, out=work)
+        _running_average(exp_avg, beta1, grad, work)  # m ← β₁·m + (1 − β₁)·g (3 passes)
+        exp_inf *= beta2  # β₂·u
+        size = np.abs(grad, out=work)  # |g|
+        size += group["eps"]  # |g| + ε
+        np.maximum(exp_inf, size, out=exp_inf)  # u ← max(β₂·u, |g| + ε)
+        step = np.divide(exp_avg, exp_inf, out=work)  # m / u
         step *= group["lr"] / (1 - beta1 ** state["step"])
         param -= step
 
@@ -188,21 +191,23 @@ class NAdam(_Moments):
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
         state["step"] += 1
         t = state["step"]
-        grad = _with_weight_decay(param, grad, group["weight_decay"])
         beta1, beta2 = group["betas"]
         psi, lr = group["momentum_decay"], group["lr"]
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
         state["mu_product"] *= mu
         product = state["mu_product"]
-        denominator, work = self._work(state, param, 2)
-        self._average(state, grad, beta1, beta2, work)
-        np.divide(state["exp_avg_sq"], 1 - beta2**t, out=denominator)
-        np.sqrt(denominator, out=denominator)
-        denominator += group["eps"]
-        step = np.divide(grad, denominator, out=work)
-        step *= lr * (1 - mu) / (1 - product)
-        param -= step
-        step = np.divide(state["exp_avg"], denominator, out=work)
-        step *= lr * mu_next / (1 - product * mu_next)
-        param -= step
+        # lr·(a·g + b·m) / (√v̂ + ε) = (a'·g + b'·m) / (√v + ε·c), with c = √(1 − β₂ᵗ) and
+        # a' = lr·a·c, b' = lr·b·c: the bias correction of v folded into the numbers
+        correction = math.sqrt(1 - beta2**t)
+        gradient_factor = lr * correction * (1 - mu) / (1 - product)
+        momentum_factor = lr * correction * mu_next / (1 - product * mu_next)
+        numerator, work = self._work(state, param, 2)
+        grad = self._plus_decay(state, param, grad, group["weight_decay"])  # g + λw (2, if λ)
+        self._average(state, grad, beta1, beta2, work)  # m and v (7 passes)
+        np.multiply(grad, gradient_factor, out=numerator)  # a'·g
+        numerator += np.multiply(state["exp_avg"], momentum_factor, out=work)  # + b'·m
+        denominator = np.sqrt(state["exp_avg_sq"], out=work)  # √v
+        denominator += group["eps"] * correction  # √v + ε·c
+        numerator /= denominator
+        param -= numerator

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from optim.optimizer import Optimizer, _check_range, _running_average, _with_weight_decay
+from optim.optimizer import Optimizer, _check_range
 
 __all__ = ["AdaDelta", "Adagrad", "RMSprop"]
 
@@ -47,14 +47,14 @@ class Adagrad(Optimizer):
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
         state["step"] += 1
-        grad = _with_weight_decay(param, grad, group["weight_decay"])
+        grad = self._plus_decay(state, param, grad, group["weight_decay"])  # g + λw (2, if λ)
         lr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
         total = state["sum"]
         (work,) = self._work(state, param)
-        total += np.multiply(grad, grad, out=work)
-        scale = np.sqrt(total, out=work)
-        scale += group["eps"]
-        step = np.divide(grad, scale, out=work)
+        total += np.multiply(grad, grad, out=work)  # G ← G + g² (2 passes)
+        denominator = np.sqrt(total, out=work)  # √G
+        denominator += group["eps"]  # √G + ε
+        step = np.divide(grad, denominator, out=work)  # g / (√G + ε)
         step *= lr
         param -= step
 
@@ -103,26 +103,30 @@ class RMSprop(Optimizer):
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
         state["step"] += 1
-        grad = _with_weight_decay(param, grad, group["weight_decay"])
-        alpha = group["alpha"]
-        square_avg = state["square_avg"]
+        grad = self._plus_decay(state, param, grad, group["weight_decay"])  # g + λw (2, if λ)
+        alpha, square_avg = group["alpha"], state["square_avg"]
         (work,) = self._work(state, param)
-        _running_average(square_avg, alpha, np.multiply(grad, grad, out=work), work)
+        scaled = np.multiply(grad, 1 - alpha, out=work)  # (1 − α)·g
         if group["centered"]:
             grad_avg = state["grad_avg"]
-            _running_average(grad_avg, alpha, grad, work)
-            variance = np.multiply(grad_avg, grad_avg, out=work)
-            np.subtract(square_avg, variance, out=variance)
-            denominator = np.sqrt(variance, out=work)
+            grad_avg *= alpha  # ḡ ← α·ḡ
+            grad_avg += scaled  #     + (1 − α)·g
+        scaled *= grad  # (1 − α)·g²
+        square_avg *= alpha  # E ← α·E
+        square_avg += scaled  #     + (1 − α)·g²
+        if group["centered"]:
+            variance = np.multiply(grad_avg, grad_avg, out=work)  # ḡ²
+            np.subtract(square_avg, variance, out=variance)  # E − ḡ²
+            denominator = np.sqrt(variance, out=work)  # √(E − ḡ²)
         else:
-            denominator = np.sqrt(square_avg, out=work)
-        denominator += group["eps"]
-        step = np.divide(grad, denominator, out=work)
+            denominator = np.sqrt(square_avg, out=work)  # √E
+        denominator += group["eps"]  #   + ε
+        step = np.divide(grad, denominator, out=work)  # g / (√E + ε)
         if group["momentum"] > 0:
             buffer = state["momentum_buffer"]
-            buffer *= group["momentum"]
-            buffer += step
-            step = np.multiply(buffer, group["lr"], out=work)
+            buffer *= group["momentum"]  # b ← β·b
+            buffer += step  #     + g / (√E + ε)
+            step = np.multiply(buffer, group["lr"], out=work)  # lr·b
         else:
             step *= group["lr"]
         param -= step
@@ -133,6 +137,9 @@ class AdaDelta(Optimizer):
 
     E[g²] ← ρ·E[g²] + (1 − ρ)·g², Δ = √(E[Δ²] + ε) / √(E[g²] + ε) · g,
     E[Δ²] ← ρ·E[Δ²] + (1 − ρ)·Δ², w ← w − lr·Δ (lr = 1 keeps the paper's rule).
+
+    The two roots are taken as one, Δ = √r·g with r = (E[Δ²] + ε) / (E[g²] + ε), and then
+    (1 − ρ)·Δ² = r·(1 − ρ)·g² reuses the (1 − ρ)·g² of the first average: 13 passes, not 16.
     """
 
     def __init__(
@@ -158,14 +165,21 @@ class AdaDelta(Optimizer):
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
         state["step"] += 1
-        grad = _with_weight_decay(param, grad, group["weight_decay"])
-        rho, eps = group["rho"], group["eps"]
+        grad = self._plus_decay(state, param, grad, group["weight_decay"])  # g + λw (2, if λ)
+        rho, eps, lr = group["rho"], group["eps"], group["lr"]
         square_avg, acc_delta = state["square_avg"], state["acc_delta"]
-        delta, work = self._work(state, param, 2)
-        _running_average(square_avg, rho, np.multiply(grad, grad, out=work), work)
-        np.sqrt(np.add(acc_delta, eps, out=delta), out=delta)  # Δ = √(E[Δ²] + ε)
-        delta /= np.sqrt(np.add(square_avg, eps, out=work), out=work)  # ... / √(E[g²] + ε)
-        delta *= grad  # ... · g
-        _running_average(acc_delta, rho, np.multiply(delta, delta, out=work), work)
-        delta *= group["lr"]
+        scaled, ratio, work = self._work(state, param, 3)
+        np.multiply(grad, grad, out=scaled)  # g²
+        scaled *= 1 - rho  # (1 − ρ)·g²
+        square_avg *= rho  # E[g²] ← ρ·E[g²]
+        square_avg += scaled  #          + (1 − ρ)·g²
+        np.add(acc_delta, eps, out=ratio)  # E[Δ²] + ε
+        ratio /= np.add(square_avg, eps, out=work)  # r = (E[Δ²] + ε) / (E[g²] + ε), so Δ = √r·g
+        scaled *= ratio  # (1 − ρ)·Δ² = r·(1 − ρ)·g²
+        acc_delta *= rho  # E[Δ²] ← ρ·E[Δ²]
+        acc_delta += scaled  #          + (1 − ρ)·Δ²
+        delta = np.sqrt(ratio, out=ratio)  # √r
+        delta *= grad  # Δ = √r·g
+        if lr != 1:
+            delta *= lr
         param -= delta

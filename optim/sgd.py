@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from optim.optimizer import Optimizer, _check_range, _running_average, _with_weight_decay
+from optim.optimizer import Optimizer, _check_range, _running_average
 
 __all__ = ["SGD", "Momentum", "Nesterov"]
 
@@ -21,7 +21,8 @@ class SGD(Optimizer):
     With ``weight_decay`` λ the gradient is g + λw. With ``momentum`` β a buffer
     b ← β·b + (1 − dampening)·g (b = g on the first step) replaces g, and with ``nesterov``
     the step uses g + β·b instead (the gradient taken at the look-ahead point; see
-    ``Nesterov``).
+    ``Nesterov``). Without momentum the decay is applied to w itself, w·(1 − lr·λ) − lr·g:
+    the same step, one pass over memory fewer.
     """
 
     def __init__(
@@ -52,23 +53,28 @@ class SGD(Optimizer):
             raise ValueError(f"{self._name}: nesterov needs momentum > 0 and dampening = 0")
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
-        grad = _with_weight_decay(param, grad, group["weight_decay"])
+        lr, beta, decay = group["lr"], group["momentum"], group["weight_decay"]
         (work,) = self._work(state, param)
-        beta, dampening = group["momentum"], group["dampening"]
-        step = grad
-        if beta:
-            buffer = state.get("momentum_buffer")
-            if buffer is None:
-                buffer = state["momentum_buffer"] = np.array(grad, copy=True)
-            else:
-                buffer *= beta
-                buffer += grad if dampening == 0 else np.multiply(grad, 1 - dampening, out=work)
-            if group["nesterov"]:
-                step = np.multiply(buffer, beta, out=work)
-                step += grad
-            else:
-                step = buffer
-        param -= np.multiply(step, group["lr"], out=work)
+        if not beta:
+            if decay:
+                param *= 1 - lr * decay  # w − lr·(g + λw) = w·(1 − lr·λ) − lr·g: decay folded
+            param -= np.multiply(grad, lr, out=work)  # w ← w − lr·g (2 passes)
+            return
+        grad = self._plus_decay(state, param, grad, decay)  # d = g + λw (2 passes, if λ)
+        buffer = state.get("momentum_buffer")
+        if buffer is None:
+            buffer = state["momentum_buffer"] = np.array(grad, copy=True)  # b = d at first
+        else:
+            buffer *= beta  # b ← β·b
+            dampening = group["dampening"]
+            buffer += grad if not dampening else np.multiply(grad, 1 - dampening, out=work)
+        if group["nesterov"]:
+            step = np.multiply(buffer, beta, out=work)  # β·b
+            step += grad  # d + β·b
+            step *= lr
+        else:
+            step = np.multiply(buffer, lr, out=work)  # lr·b
+        param -= step
 
 
 class Momentum(Optimizer):
@@ -102,12 +108,12 @@ class Momentum(Optimizer):
         velocity, beta, lr = state["velocity"], group["beta"], group["lr"]
         (work,) = self._work(state, param)
         if group["average"]:
-            _running_average(velocity, beta, grad, work)
-            param -= np.multiply(velocity, lr, out=work)
+            _running_average(velocity, beta, grad, work)  # v ← β·v + (1 − β)·g (3 passes)
+            param -= np.multiply(velocity, lr, out=work)  # w ← w − lr·v (2)
         else:
-            velocity *= beta
-            velocity += np.multiply(grad, lr, out=work)
-            param -= velocity
+            velocity *= beta  # v ← β·v
+            velocity += np.multiply(grad, lr, out=work)  #     + lr·g
+            param -= velocity  # w ← w − v
 
 
 class Nesterov(SGD):
