@@ -30,6 +30,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/optim_step.py
 	$(BIN)/python benchmarks/cnn_step.py
 	$(BIN)/python benchmarks/fit_breast_cancer.py
+	$(BIN)/python benchmarks/tuning_grid.py
+	$(BIN)/python benchmarks/memory_growth.py
 
 clean:
 	rm -rf $(VENV) demo_output .pytest_cache .ruff_cache .hypothesis
