@@ -35,7 +35,6 @@ categorical hinge).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -44,6 +43,7 @@ import numpy as np
 from autograd.tensor import Tensor
 from autograd.value import Value, amax, logsumexp
 from autograd.value import sum as value_sum
+from nn.layers.base import snake_case
 
 __all__ = [
     "LOSSES",
@@ -561,17 +561,13 @@ def _reduce_weighted(
 # ----- Keras's Loss classes -----
 
 
-def _snake_case(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
-
 class Loss:
     """A loss object: ``loss(y_true, y_pred, sample_weight=None)`` gives the reduced loss, a 0-d
     Tensor (a Value for Values; per-sample losses for ``reduction="none"``). A subclass defines
     ``call(y_true, y_pred)``, which returns one loss per sample."""
 
     def __init__(self, name: str | None = None, reduction: str | None = "sum_over_batch_size"):
-        self.name = name or _snake_case(type(self).__name__)
+        self.name = name or snake_case(type(self).__name__)
         self.reduction = _check_reduction(reduction)
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:

@@ -18,7 +18,7 @@ from autograd import Tensor
 from nn import initializers, regularizers
 from nn.module import Module
 
-__all__ = ["Layer", "Shape", "as_input"]
+__all__ = ["Layer", "Shape", "as_input", "snake_case"]
 
 Shape = tuple[int | None, ...]  # with the batch axis first, None where it is not known
 
@@ -32,8 +32,9 @@ def _unique_name(base: str) -> str:
     return base if count == 0 else f"{base}_{count}"
 
 
-def _snake_case(name: str) -> str:
-    """Keras's layer names from class names: ``Conv2D`` → ``conv2d``, ``ReLU`` → ``re_lu``."""
+def snake_case(name: str) -> str:
+    """Keras's names from class names: ``Conv2D`` → ``conv2d``, ``ReLU`` → ``re_lu``,
+    ``KLDivergence`` → ``kl_divergence`` (layers and losses are named by it)."""
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
@@ -60,7 +61,7 @@ class Layer(Module):
         trainable: bool = True,
         dtype: Any = "float32",
     ) -> None:
-        self.name = name or _unique_name(_snake_case(type(self).__name__))
+        self.name = name or _unique_name(snake_case(type(self).__name__))
         self._weights_trainable: dict[str, bool] = {}  # each weight's own nature, by name
         self.trainable = trainable
         self.dtype = np.dtype(dtype)
