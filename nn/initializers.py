@@ -28,8 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Tensor, no_grad
+from autograd import Tensor
 from nn.activations import linear
+from nn.module import evaluation_mode
 from nn.random import SeedLike, global_rng, make_rng
 
 __all__ = [
@@ -481,7 +482,7 @@ def lsuv(
         raise ValueError(f"lsuv: max_iter must be a positive int, got max_iter={max_iter!r}")
     layers = list(layers)
     inputs = x_batch if isinstance(x_batch, Tensor) else Tensor(np.asarray(x_batch))
-    with _evaluation_mode(model), no_grad():
+    with evaluation_mode(model):
         # one pass builds whatever is not built yet (through the model if it builds itself)
         if callable(model):
             model(inputs)
@@ -548,24 +549,6 @@ def pre_activation(layer: Any, inputs: Tensor) -> Tensor:
         return layer(inputs)
     finally:
         layer.activation = activation
-
-
-class _evaluation_mode:
-    """Eval mode for the duration of a ``with`` block, then every module's own flag back."""
-
-    def __init__(self, model: Any) -> None:
-        modules = model.modules() if hasattr(model, "modules") else [model]
-        self.saved = [
-            (module, module.training) for module in modules if hasattr(module, "training")
-        ]
-
-    def __enter__(self) -> None:
-        for module, _ in self.saved:
-            module.training = False
-
-    def __exit__(self, *exc_info: Any) -> None:
-        for module, mode in self.saved:
-            module.training = mode
 
 
 def _as_shape(shape: Shape, name: str) -> tuple[int, ...]:

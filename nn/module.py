@@ -18,6 +18,7 @@ optimizer) and are not walked.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import zipfile
@@ -26,9 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Tensor, Value
+from autograd import Tensor, Value, no_grad
 
-__all__ = ["Module"]
+__all__ = ["Module", "evaluation_mode"]
 
 Parameter = Value | Tensor
 
@@ -200,6 +201,22 @@ class Module:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.extra_repr()})"
+
+
+@contextlib.contextmanager
+def evaluation_mode(model: Any) -> Iterator[None]:
+    """Evaluation mode and no graph for a ``with`` block (validation, prediction, measuring);
+    afterwards every module gets back its own training flag."""
+    modules = list(model.modules()) if isinstance(model, Module) else []
+    saved = [(module, module.training) for module in modules]
+    for module in modules:
+        module.training = False
+    try:
+        with no_grad():
+            yield
+    finally:
+        for module, mode in saved:
+            module.training = mode
 
 
 def read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:

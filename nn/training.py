@@ -17,12 +17,12 @@ from typing import Any
 import numpy as np
 
 import optim
-from autograd import Tensor, no_grad
+from autograd import Tensor
 from nn import losses as losses_module
 from nn import metrics as metrics_module
 from nn.callbacks import Callback, CallbackList, History
 from nn.layers.base import Layer
-from nn.module import Module
+from nn.module import Module, evaluation_mode
 from nn.progress import ProgressBar
 from nn.random import SeedLike, global_rng, make_rng
 
@@ -57,7 +57,7 @@ class Model(Layer):
     def build(self, input_shape: Any) -> None:
         """A subclassed model creates its layers' weights by running one zero sample through
         ``call`` (in evaluation mode, with no graph); ``Sequential`` builds layer by layer."""
-        with _evaluation_mode(self):
+        with evaluation_mode(self):
             self.call(Tensor(np.zeros((1, *input_shape[1:]), dtype=self.dtype)))
 
     # ----- compile -----
@@ -260,7 +260,7 @@ class Model(Layer):
             metric.reset_state()
         loss_sum, seen = 0.0, 0
         hooks.on_test_begin()
-        with _evaluation_mode(self):
+        with evaluation_mode(self):
             extra = float(self.regularization_loss().data)
             for step, (x_batch, y_batch, w_batch) in enumerate(batches.epoch()):
                 hooks.on_test_batch_begin(step)
@@ -296,7 +296,7 @@ class Model(Layer):
         hooks = self._hooks(callbacks, verbose, len(batches))
         outputs = []
         hooks.on_predict_begin()
-        with _evaluation_mode(self):
+        with evaluation_mode(self):
             for step, (x_batch, _, _) in enumerate(batches.epoch()):
                 hooks.on_predict_batch_begin(step)
                 outputs.append(self(x_batch).data)
@@ -563,20 +563,3 @@ def _results(metrics: Sequence[Any], running: bool = False) -> dict[str, float]:
         for metric in metrics
         if not running or isinstance(metric, metrics_module.MeanMetricWrapper)
     }
-
-
-class _evaluation_mode:
-    """Evaluation mode and no graph for the block; the previous mode is restored after."""
-
-    def __init__(self, model: Model) -> None:
-        self.model = model
-        self.no_grad = no_grad()
-
-    def __enter__(self) -> None:
-        self.was_training = self.model.training
-        self.model.eval()
-        self.no_grad.__enter__()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.no_grad.__exit__(*exc_info)
-        self.model.train(self.was_training)
