@@ -8,8 +8,8 @@ The engine knows nothing about floats or arrays. A node is anything with
 - ``grad``: its gradient, read and written by its own ``_backward`` and its children's,
 - ``_backward()``: send ``self.grad`` to the parents (``parent.grad += local * grad``); a node
   that does not keep its gradient frees it here, once it has been sent on,
-- ``_reset_grad()``: forget the gradient of an earlier pass before this one starts (called only
-  on a node whose ``grad`` is not None),
+- ``_start_grad``: a class attribute, the gradient a computed node starts a pass from (0.0 for a
+  ``Value``, None for a ``Tensor``); the walk sets it, forgetting an earlier pass's gradient,
 - ``_accumulate(grad)``: add ``grad`` to a leaf's gradient (``backward`` called on a leaf),
 - identity hashing: nodes are set members during the walk.
 
@@ -90,11 +90,13 @@ _FINISH = object()  # on the walk's stack: "the node beneath me is finished"
 
 def topological_order(root: Any) -> list[Any]:
     """Every node that ``root`` depends on, each after all of its parents, ``root`` last."""
-    return _order(root, leaves=True)
+    return _order(root, for_backward=False)
 
 
-def _order(root: Any, leaves: bool) -> list[Any]:
-    """``topological_order``, without the leaves if ``leaves`` is False (what backward needs).
+def _order(root: Any, for_backward: bool) -> list[Any]:
+    """``topological_order``; ``for_backward``: without the leaves (they have nothing to send
+    on), and each computed node's gradient reset to ``_start_grad`` as it is found, so that a
+    stale gradient of an earlier pass never feeds this one (one loop over the graph fewer).
 
     Iterative depth-first search with an explicit stack, so a chain of a million nodes needs no
     recursion. A node is opened when it is first popped: it goes back on the stack under a
@@ -107,6 +109,8 @@ def _order(root: Any, leaves: bool) -> list[Any]:
     stack = [root]
     push, pop, finish, visit = stack.append, stack.pop, order.append, seen.add  # hot loop
     in_slots = getattr(root, "_parents_in_slots", False)  # a graph is all Values or all Tensors
+    leaves = not for_backward
+    start = root._start_grad
     while stack:
         node = pop()
         if node is _FINISH:
@@ -121,6 +125,8 @@ def _order(root: Any, leaves: bool) -> list[Any]:
                 if leaves:
                     finish(node)
                 continue
+            if for_backward:
+                node.grad = start
             push(node)
             push(_FINISH)
             b = node._b
@@ -141,6 +147,8 @@ def _order(root: Any, leaves: bool) -> list[Any]:
             if leaves:
                 finish(node)
             continue
+        if for_backward:
+            node.grad = start
         push(node)
         push(_FINISH)
         for parent in parents:
@@ -157,10 +165,7 @@ def backward(root: Any, grad: Any) -> None:
     if not root._parents:
         root._accumulate(grad)
         return
-    computed = _order(root, leaves=False)  # leaves have nothing to reset or to send on
-    for node in computed:
-        if node.grad is not None:
-            node._reset_grad()
+    computed = _order(root, for_backward=True)  # and every computed gradient reset
     root.grad = grad
     for node in reversed(computed):
         node._backward()

@@ -158,6 +158,7 @@ class Tensor:
         "requires_grad",
     )
     __array_ufunc__ = None  # `ndarray + Tensor` must come to Tensor.__radd__, not to numpy
+    _start_grad = None  # what a computed tensor's gradient is reset to before a backward pass
 
     def __init__(
         self, data: Any, dtype: Any = None, requires_grad: bool = False, label: str = ""

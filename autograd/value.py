@@ -142,6 +142,7 @@ class Value:
     __slots__ = ("_a", "_b", "_da", "_db", "_name", "data", "grad", "label")
     __array_ufunc__ = None  # numpy must not turn `array + Value` into an array of Values
     _parents_in_slots = True  # tells the engine's walk to read `_a` and `_b` (autograd/graph.py)
+    _start_grad = 0.0  # what a computed Value's gradient is reset to before a backward pass
 
     def __init__(self, data: float, label: str = "") -> None:
         self.data = _as_float(data, "Value()")
