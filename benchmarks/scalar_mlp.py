@@ -15,8 +15,11 @@ initial weights. The graph shapes:
 
 Python's garbage collector stays on, as users run it. Prints ms/step (median), graph nodes per
 step, µs per node and the speed-up over micrograd, and checks that the losses agree step for
-step. A step's time includes freeing its graph but not counting its nodes. The load average is
-printed too: the numbers are only as quiet as the machine.
+step. A step's time includes freeing its graph but not counting its nodes. Also printed: the
+share of each step the cyclic collector took (every node is an object it visits, again and
+again while a graph grows, although a graph of nodes that point only to their parents can never
+be a cycle), and the load average: the numbers are only as quiet as the machine. The chainrule
+and lean rows run in rounds that rotate them; micrograd runs last (its steps take a second).
 
     python benchmarks/scalar_mlp.py [--steps 20] [--micrograd-steps 3]
 """
@@ -24,6 +27,7 @@ printed too: the numbers are only as quiet as the machine.
 from __future__ import annotations
 
 import argparse
+import gc
 import itertools
 import os
 import statistics
@@ -197,6 +201,28 @@ def count_micrograd_nodes(root: Any) -> int:
 
 # ----- timing -----
 
+
+class CollectorClock:
+    """Seconds Python's cyclic garbage collector spends while it is installed (gc.callbacks)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started
+
+    def __enter__(self) -> CollectorClock:
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        gc.callbacks.remove(self)
+
+
 Step = Callable[[Any, list, list, float], Any]
 
 
@@ -212,23 +238,26 @@ def time_steps(
     steps: int,
     count: Callable[[Any], int],
     first: int = 0,
-) -> tuple[list[float], list[float], int]:
-    """Seconds of each step, the losses, and the graph's node count, for steps ``first``,
-    ``first + 1``, ... (the learning rate decays with the step number, as micrograd's demo).
-    A step's time includes freeing its graph, as a training loop does; counting the nodes is
-    left out of it."""
+) -> tuple[list[float], list[float], int, float]:
+    """Seconds of each step, the losses, the graph's node count, and the seconds the garbage
+    collector took in all, for steps ``first``, ``first + 1``, ... (the learning rate decays
+    with the step number, as in micrograd's demo). A step's time includes freeing its graph, as
+    a training loop does; counting the nodes is left out of it."""
     times, losses, nodes = [], [], 0
-    for k in range(first, first + steps):
-        start = time.perf_counter()
-        loss = step(model, X, y, 1.0 - 0.9 * k / 100)
-        stepped = time.perf_counter()
-        losses.append(loss.data)
-        if k == 0:
-            nodes = count(loss)
-        freeing = time.perf_counter()
-        del loss
-        times.append(stepped - start + time.perf_counter() - freeing)
-    return times, losses, nodes
+    with CollectorClock() as collector:
+        for k in range(first, first + steps):
+            start = time.perf_counter()
+            loss = step(model, X, y, 1.0 - 0.9 * k / 100)
+            stepped = time.perf_counter()
+            losses.append(loss.data)
+            if k == 0:
+                gc.disable()  # counting is not timed, so its collections must not be either
+                nodes = count(loss)
+                gc.enable()
+            freeing = time.perf_counter()
+            del loss
+            times.append(stepped - start + time.perf_counter() - freeing)
+    return times, losses, nodes, collector.seconds
 
 
 def row(name: str, seconds: float, nodes: int, reference: float | None) -> str:
@@ -263,19 +292,22 @@ def main() -> None:
     rounds = max(1, min(4, args.steps))
     times: dict[str, list[float]] = {name: [] for name in engines}
     losses: dict[str, list[float]] = {name: [] for name in engines}
+    collecting: dict[str, float] = dict.fromkeys(engines, 0.0)
     nodes: dict[str, int] = {}
     for k in range(rounds):
         for name, (step, net, count) in engines.items():
             steps = args.steps // rounds + (k < args.steps % rounds)
-            round_times, round_losses, round_nodes = time_steps(
+            round_times, round_losses, round_nodes, round_collecting = time_steps(
                 step, net, X, y, steps, count, first=len(losses[name])
             )
             times[name] += round_times
             losses[name] += round_losses
+            collecting[name] += round_collecting
             nodes.setdefault(name, round_nodes)  # counted on the first step
     results = {
         name: (statistics.median(times[name]), losses[name], nodes[name]) for name in engines
     }
+    collector_share = {name: collecting[name] / sum(times[name]) for name in engines}
     try:
         from micrograd import nn as micrograd_nn
     except ImportError:
@@ -285,9 +317,10 @@ def main() -> None:
         micrograd_model = micrograd_nn.MLP(2, [16, 16, 1])
         for p, value in zip(micrograd_model.parameters(), initial, strict=True):
             p.data = value
-        their_times, their_losses, their_nodes = time_steps(
+        their_times, their_losses, their_nodes, their_collecting = time_steps(
             micrograd_step, micrograd_model, X, y, args.micrograd_steps, count_micrograd_nodes
         )
+        collector_share["micrograd"] = their_collecting / sum(their_times)
         reference = (statistics.median(their_times), their_losses, their_nodes)
     print("load average after:  " + ", ".join(f"{load:.2f}" for load in os.getloadavg()))
     print()
@@ -315,6 +348,10 @@ def main() -> None:
     print(
         f"chainrule's Value over the lean one, same graph: {shaped / lean:.2f}x the time "
         "(1.00x: chainrule's node costs what the leanest Python node costs)"
+    )
+    print(
+        "of each step, the cyclic garbage collector took: "
+        + ", ".join(f"{name} {share:.0%}" for name, share in collector_share.items())
     )
     if not reference:
         print("micrograd: not installed (pip install micrograd==0.1.0) - no speed-up")
