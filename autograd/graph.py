@@ -111,6 +111,7 @@ def _order(root: Any, for_backward: bool) -> list[Any]:
     in_slots = getattr(root, "_parents_in_slots", False)  # a graph is all Values or all Tensors
     leaves = not for_backward
     start = root._start_grad
+    a = parents = None  # a Value's first parent slot, or a Tensor's parents: set per node
     while stack:
         node = pop()
         if node is _FINISH:
@@ -121,29 +122,11 @@ def _order(root: Any, for_backward: bool) -> list[Any]:
         visit(node)
         if in_slots:  # a Value: see the module docstring
             a = node._a
-            if a is None:
-                if leaves:
-                    finish(node)
-                continue
-            if for_backward:
-                node.grad = start
-            push(node)
-            push(_FINISH)
-            b = node._b
-            if b is not None:
-                if a not in seen:
-                    push(a)
-                if b not in seen:
-                    push(b)
-            elif type(a) is tuple:
-                for parent in a:
-                    if parent not in seen:
-                        push(parent)
-            elif a not in seen:
-                push(a)
-            continue
-        parents = node._parents  # a Tensor
-        if not parents:
+            is_leaf = a is None
+        else:  # a Tensor
+            parents = node._parents
+            is_leaf = not parents
+        if is_leaf:
             if leaves:
                 finish(node)
             continue
@@ -151,9 +134,23 @@ def _order(root: Any, for_backward: bool) -> list[Any]:
             node.grad = start
         push(node)
         push(_FINISH)
-        for parent in parents:
-            if parent not in seen:
-                push(parent)
+        if not in_slots:
+            for parent in parents:
+                if parent not in seen:
+                    push(parent)
+            continue
+        b = node._b
+        if b is not None:  # two parents: nearly every node
+            if a not in seen:
+                push(a)
+            if b not in seen:
+                push(b)
+        elif type(a) is tuple:  # an n-ary op
+            for parent in a:
+                if parent not in seen:
+                    push(parent)
+        elif a not in seen:
+            push(a)
     return order
 
 
