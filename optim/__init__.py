@@ -12,6 +12,10 @@ step for step::
 
 Batch, mini-batch and stochastic gradient descent are all ``SGD``: they differ only in the
 batches the loss is computed on (all the data, a few dozen examples, or one).
+
+Gradient clipping comes both ways: PyTorch's ``clip_grad_norm_`` / ``clip_grad_value_`` between
+``backward()`` and ``step()``, or Keras's arguments of any optimizer, ``clipnorm=``,
+``global_clipnorm=`` or ``clipvalue=`` (``Adam(learning_rate=1e-3, clipnorm=1.0)``).
 """
 
 from optim import schedules as lr_scheduler

@@ -15,8 +15,10 @@ __all__ = ["Adam", "AdamW", "Adamax", "NAdam"]
 class _Moments(Optimizer):
     """What the Adam family shares: ``betas``, ``eps``, ``weight_decay`` and their checks."""
 
-    def __init__(self, params: Any, learning_rate: float | None, **defaults: Any) -> None:
-        super().__init__(params, defaults, learning_rate)
+    def __init__(
+        self, params: Any, learning_rate: float | None, clipping: dict, **defaults: Any
+    ) -> None:
+        super().__init__(params, defaults, learning_rate, clipping)
 
     def _check(self, group: dict[str, Any]) -> None:
         super()._check(group)
@@ -58,10 +60,12 @@ class Adam(_Moments):
         weight_decay: float = 0.0,
         amsgrad: bool = False,
         learning_rate: float | None = None,
+        **clipping: float | None,
     ) -> None:
         super().__init__(
             params,
             learning_rate,
+            clipping,
             lr=lr,
             betas=betas,
             eps=eps,
@@ -112,8 +116,9 @@ class AdamW(Adam):
         weight_decay: float = 1e-2,
         amsgrad: bool = False,
         learning_rate: float | None = None,
+        **clipping: float | None,
     ) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, learning_rate)
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, learning_rate, **clipping)
 
     def _decay(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> np.ndarray:
         if group["weight_decay"]:
@@ -132,9 +137,16 @@ class Adamax(_Moments):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
         learning_rate: float | None = None,
+        **clipping: float | None,
     ) -> None:
         super().__init__(
-            params, learning_rate, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay
+            params,
+            learning_rate,
+            clipping,
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
         )
 
     def _init_state(self, param: np.ndarray, group: dict) -> dict[str, Any]:
@@ -170,10 +182,12 @@ class NAdam(_Moments):
         weight_decay: float = 0.0,
         momentum_decay: float = 4e-3,
         learning_rate: float | None = None,
+        **clipping: float | None,
     ) -> None:
         super().__init__(
             params,
             learning_rate,
+            clipping,
             lr=lr,
             betas=betas,
             eps=eps,

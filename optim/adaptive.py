@@ -27,6 +27,7 @@ class Adagrad(Optimizer):
         initial_accumulator_value: float = 0.0,
         eps: float = 1e-10,
         learning_rate: float | None = None,
+        **clipping: float | None,
     ) -> None:
         defaults = {
             "lr": lr,
@@ -35,7 +36,7 @@ class Adagrad(Optimizer):
             "initial_accumulator_value": initial_accumulator_value,
             "eps": eps,
         }
-        super().__init__(params, defaults, learning_rate)
+        super().__init__(params, defaults, learning_rate, clipping)
 
     def _check(self, group: dict[str, Any]) -> None:
         super()._check(group)
@@ -76,6 +77,7 @@ class RMSprop(Optimizer):
         momentum: float = 0.0,
         centered: bool = False,
         learning_rate: float | None = None,
+        **clipping: float | None,
     ) -> None:
         defaults = {
             "lr": lr,
@@ -85,7 +87,7 @@ class RMSprop(Optimizer):
             "momentum": momentum,
             "centered": centered,
         }
-        super().__init__(params, defaults, learning_rate)
+        super().__init__(params, defaults, learning_rate, clipping)
 
     def _check(self, group: dict[str, Any]) -> None:
         super()._check(group)
@@ -150,9 +152,10 @@ class AdaDelta(Optimizer):
         eps: float = 1e-6,
         weight_decay: float = 0.0,
         learning_rate: float | None = None,
+        **clipping: float | None,
     ) -> None:
         defaults = {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay}
-        super().__init__(params, defaults, learning_rate)
+        super().__init__(params, defaults, learning_rate, clipping)
 
     def _check(self, group: dict[str, Any]) -> None:
         super()._check(group)

@@ -10,7 +10,7 @@ import numpy as np
 
 from autograd import Tensor, Value
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_"]
+__all__ = ["KerasClipping", "clip_grad_norm_", "clip_grad_value_"]
 
 
 def _with_grads(parameters: Any) -> tuple[list[Tensor], list[Value]]:
@@ -75,3 +75,80 @@ def clip_grad_value_(parameters: Iterable[Any] | Value | Tensor, clip_value: flo
         p.grad = np.clip(p.grad, -clip_value, clip_value)
     for v in values:
         v.grad = min(max(v.grad, -clip_value), clip_value)
+
+
+class KerasClipping:
+    """Keras's clipping arguments of an optimizer: ``Adam(learning_rate=1e-3, clipnorm=1.0)``.
+
+    The gradients an update rule sees are clipped copies; ``.grad`` keeps what backward gave.
+
+    - ``clipnorm``: each parameter's gradient g becomes g · c / max(‖g‖₂, c): its norm is at most
+      c (each scalar ``Value`` is a parameter of its own, so its gradient is clipped to [-c, c]);
+    - ``global_clipnorm``: every gradient is scaled by c / max(‖all gradients‖₂, c), as
+      ``clip_grad_norm_`` does once per step in a PyTorch loop (without its 1e-6);
+    - ``clipvalue``: every entry is clipped to [-c, c], as ``clip_grad_value_``.
+
+    At most one may be set, and it must be positive (Keras's rules).
+    """
+
+    def __init__(
+        self,
+        owner: str,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
+    ) -> None:
+        given = {
+            name: value
+            for name, value in (
+                ("clipnorm", clipnorm),
+                ("clipvalue", clipvalue),
+                ("global_clipnorm", global_clipnorm),
+            )
+            if value is not None
+        }
+        if len(given) > 1:
+            raise ValueError(
+                f"{owner}: only one of clipnorm, clipvalue and global_clipnorm can be set, got "
+                + ", ".join(f"{name}={value!r}" for name, value in given.items())
+            )
+        for name, value in given.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+                raise ValueError(f"{owner}: {name} must be a positive number, got {value!r}")
+        self.clipnorm = clipnorm
+        self.clipvalue = clipvalue
+        self.global_clipnorm = global_clipnorm
+
+    def __bool__(self) -> bool:
+        return any(c is not None for c in (self.clipnorm, self.clipvalue, self.global_clipnorm))
+
+    def __call__(self, grads: list[np.ndarray], scalars: list[bool]) -> list[np.ndarray]:
+        """The clipped gradients; ``scalars[i]`` says that ``grads[i]`` holds the gradients of
+        separate scalar ``Value`` parameters (clipped one by one), not of one tensor."""
+        if self.clipvalue is not None:
+            return [np.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
+        if self.clipnorm is not None:
+            limit = self.clipnorm
+            return [
+                np.clip(g, -limit, limit) if scalar else _scaled_to_norm(g, _norm(g), limit)
+                for g, scalar in zip(grads, scalars)
+            ]
+        if self.global_clipnorm is not None:
+            total = math.sqrt(math.fsum(_norm(g) ** 2 for g in grads))
+            return [_scaled_to_norm(g, total, self.global_clipnorm) for g in grads]
+        return grads
+
+
+def _norm(g: np.ndarray) -> float:
+    """‖g‖₂, summed in float64 so that a large float32 gradient loses no precision."""
+    return math.sqrt(float(np.sum(np.square(g, dtype=np.float64))))
+
+
+def _scaled_to_norm(g: np.ndarray, norm: float, limit: float) -> np.ndarray:
+    """g · limit / max(norm, limit), as Keras: the same array when ``norm`` is within the limit;
+    all nan when it is nan; an inf entry becomes nan and the others 0 when it is inf."""
+    if norm <= limit:
+        return g
+    scale = limit / norm if norm == norm else math.nan
+    with np.errstate(invalid="ignore"):  # inf · 0 is nan, as it is in Keras
+        return g * np.asarray(scale, dtype=g.dtype)

@@ -32,11 +32,13 @@ from typing import Any
 import numpy as np
 
 from autograd import Tensor, Value, enable_grad
+from optim.clip import KerasClipping
 
 __all__ = ["Optimizer"]
 
 Parameter = Value | Tensor
 _FORMAT = 1
+_CLIPPING = {"clipnorm", "clipvalue", "global_clipnorm"}
 
 
 class _ValueBlock:
@@ -67,11 +69,25 @@ class Optimizer:
     defaults: dict[str, Any]
 
     def __init__(
-        self, params: Any, defaults: dict[str, Any], learning_rate: float | None = None
+        self,
+        params: Any,
+        defaults: dict[str, Any],
+        learning_rate: float | None = None,
+        clipping: dict[str, float | None] | None = None,
     ) -> None:
         """``params`` may be left out (Keras's way: ``Adam(learning_rate=1e-3)``, bound later by
         ``bind`` or a model's ``compile``); a number in its place is Keras's positional learning
-        rate (``SGD(0.01)``). ``learning_rate=`` is Keras's spelling of ``lr=``."""
+        rate (``SGD(0.01)``). ``learning_rate=`` is Keras's spelling of ``lr=``. ``clipping``
+        holds the keywords every optimizer takes as Keras's do: ``clipnorm``, ``clipvalue`` or
+        ``global_clipnorm`` (``optim.clip.KerasClipping``)."""
+        clipping = clipping or {}
+        unknown = sorted(set(clipping) - _CLIPPING)
+        if unknown:
+            raise TypeError(
+                f"{self._name}: unexpected keyword argument(s) {unknown}; besides its "
+                f"hyper-parameters it takes {sorted(_CLIPPING)}"
+            )
+        self.clipping = KerasClipping(self._name, **clipping)
         self.defaults = dict(defaults)
         if isinstance(params, numbers.Real) and not isinstance(params, bool):
             self.defaults["lr"], params = float(params), None
@@ -181,12 +197,11 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        updates = []  # (slot, its group, its data, its gradient): all gathered before any update
         for g, group in enumerate(self.param_groups):
             for slot in self._slots(g):
                 if isinstance(slot, _ValueBlock):
-                    data, grad = slot.gather()
-                    self._update(data, grad, self._state_for(slot, data, group), group)
-                    slot.scatter(data)
+                    updates.append((slot, group, *slot.gather()))
                 elif slot.grad is not None:
                     if np.shape(slot.grad) != slot.data.shape:
                         raise ValueError(
@@ -196,7 +211,14 @@ class Optimizer:
                     # A 0-d parameter is updated through a 1-element view, so that the rule's
                     # in-place numpy operations never meet numpy's 0-d scalars.
                     data, grad = np.atleast_1d(slot.data), np.atleast_1d(slot.grad)
-                    self._update(data, grad, self._state_for(slot, data, group), group)
+                    updates.append((slot, group, data, grad))
+        grads = [grad for *_, grad in updates]
+        if self.clipping:  # global_clipnorm needs every gradient before the first update
+            grads = self.clipping(grads, [isinstance(u[0], _ValueBlock) for u in updates])
+        for (slot, group, data, _), grad in zip(updates, grads):
+            self._update(data, grad, self._state_for(slot, data, group), group)
+            if isinstance(slot, _ValueBlock):
+                slot.scatter(data)
         return loss
 
     def _state_for(self, key: Any, param: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:

@@ -34,6 +34,7 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
         nesterov: bool = False,
         learning_rate: float | None = None,
+        **clipping: float | None,
     ) -> None:
         defaults = {
             "lr": lr,
@@ -42,7 +43,7 @@ class SGD(Optimizer):
             "weight_decay": weight_decay,
             "nesterov": nesterov,
         }
-        super().__init__(params, defaults, learning_rate)
+        super().__init__(params, defaults, learning_rate, clipping)
 
     def _check(self, group: dict[str, Any]) -> None:
         super()._check(group)
@@ -94,8 +95,11 @@ class Momentum(Optimizer):
         beta: float = 0.9,
         average: bool = False,
         learning_rate: float | None = None,
+        **clipping: float | None,
     ) -> None:
-        super().__init__(params, {"lr": lr, "beta": beta, "average": average}, learning_rate)
+        super().__init__(
+            params, {"lr": lr, "beta": beta, "average": average}, learning_rate, clipping
+        )
 
     def _check(self, group: dict[str, Any]) -> None:
         super()._check(group)
@@ -132,6 +136,7 @@ class Nesterov(SGD):
         beta: float = 0.9,
         weight_decay: float = 0.0,
         learning_rate: float | None = None,
+        **clipping: float | None,
     ) -> None:
         super().__init__(
             params,
@@ -140,4 +145,5 @@ class Nesterov(SGD):
             weight_decay=weight_decay,
             nesterov=True,
             learning_rate=learning_rate,
+            **clipping,
         )
