@@ -34,7 +34,8 @@ so that a noisy machine slows them alike; before each engine's round the script 
 for a while after a call and, on 2 cores, would otherwise slow whichever library runs next
 (PyTorch's large step about 2x). The table shows the median (and fastest) ms/step; then each
 chainrule row's median over numpy's and over PyTorch's, with PASS/MISS for the first row against
-the targets (tiny <= 0.5x PyTorch, medium <= 0.8x, large <= 1.0x). Python's garbage collector
+the targets (tiny <= 0.5x PyTorch, medium <= 0.8x, large <= 1.0x), and the hand-written numpy
+step's own ratio to PyTorch: how far the target is from the floor of any numpy engine. Python's garbage collector
 stays on, as users run it. The 1-minute load average is printed before and after: another
 busy process on a 2-core machine distorts every number.
 
@@ -351,6 +352,11 @@ def print_table(results: list[tuple[Size, list[Engine]]]) -> None:
                     verdict = "PASS" if ratio <= size.target else "MISS"
                     line += f"  (target <= {size.target:.1f}x: {verdict})"
             print(line)
+        if "PyTorch" in median:  # what the target asks of the floor itself
+            floor = median["numpy by hand"] / median["PyTorch"]
+            print(f"{size.name:<7} {'numpy by hand':<22}  / PyTorch {floor:6.3f}x  (the floor: "
+                  f"chainrule at {size.target:.1f}x PyTorch would be "
+                  f"{size.target / floor:.2f}x the hand-written numpy step)")
 
 
 def main() -> None:
