@@ -35,9 +35,9 @@ for a while after a call and, on 2 cores, would otherwise slow whichever library
 (PyTorch's large step about 2x). The table shows the median (and fastest) ms/step; then each
 chainrule row's median over numpy's and over PyTorch's, with PASS/MISS for the first row against
 the targets (tiny <= 0.5x PyTorch, medium <= 0.8x, large <= 1.0x), and the hand-written numpy
-step's own ratio to PyTorch: how far the target is from the floor of any numpy engine. Python's garbage collector
-stays on, as users run it. The 1-minute load average is printed before and after: another
-busy process on a 2-core machine distorts every number.
+step's own ratio to PyTorch: how far the target is from the floor of any numpy engine. Python's
+garbage collector stays on, as users run it. The 1-minute load average is printed before and
+after: another busy process on a 2-core machine distorts every number.
 
 Threads: OpenBLAS, MKL and OpenMP read their thread count once, when numpy (or torch) is imported,
 so this script sets OPENBLAS_NUM_THREADS, OMP_NUM_THREADS and MKL_NUM_THREADS to 2 (only where
