@@ -309,13 +309,13 @@ def test_deeper_nesting_is_expanded_level_by_level() -> None:
 
 
 def test_to_file_dot_writes_the_source_without_a_renderer(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(viz, "find_renderer", lambda: None)
+    monkeypatch.setattr(viz.picture, "find_renderer", lambda: None)
     picture = plot_model(guide_mlp(), to_file=tmp_path / "model.dot")
     assert (tmp_path / "model.dot").read_text() == picture.source
 
 
 def test_to_file_svg_without_a_renderer_writes_dot_and_warns(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(viz, "find_renderer", lambda: None)
+    monkeypatch.setattr(viz.picture, "find_renderer", lambda: None)
     with pytest.warns(RuntimeWarning, match=r"could not render model\.svg.*model\.dot"):
         picture = plot_model(guide_mlp(), to_file=tmp_path / "model.svg")
     assert not (tmp_path / "model.svg").exists()
@@ -379,7 +379,7 @@ def test_jupyter_gets_svg() -> None:
 
 
 def test_without_a_renderer_jupyter_gets_the_dot_text(monkeypatch) -> None:
-    monkeypatch.setattr(viz, "find_renderer", lambda: None)
+    monkeypatch.setattr(viz.picture, "find_renderer", lambda: None)
     picture = plot_model(guide_cnn())
     bundle = picture._repr_mimebundle_()
     assert "image/svg+xml" not in bundle

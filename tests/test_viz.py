@@ -575,7 +575,7 @@ def test_a_picture_made_from_dot_text_still_renders() -> None:
 
 
 def test_dot_files_save_without_a_renderer(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(viz, "find_renderer", lambda: None)
+    monkeypatch.setattr(viz.picture, "find_renderer", lambda: None)
     picture = draw_graph(small_graph())
     assert (tmp_path / "g.dot").exists() is False
     assert picture.save(tmp_path / "g.dot").read_text() == picture.source
@@ -584,7 +584,7 @@ def test_dot_files_save_without_a_renderer(tmp_path: Path, monkeypatch) -> None:
 
 
 def test_without_a_renderer_display_degrades_to_dot_text(monkeypatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(viz, "find_renderer", lambda: None)
+    monkeypatch.setattr(viz.picture, "find_renderer", lambda: None)
     picture = draw_graph(small_graph())
     bundle = picture._repr_mimebundle_()
     assert list(bundle) == ["text/plain"]
@@ -595,7 +595,7 @@ def test_without_a_renderer_display_degrades_to_dot_text(monkeypatch, tmp_path: 
 
 
 def test_a_failing_renderer_also_degrades_to_text(monkeypatch) -> None:
-    monkeypatch.setattr(viz, "find_renderer", lambda: sys.executable)  # not a dot program
+    monkeypatch.setattr(viz.picture, "find_renderer", lambda: sys.executable)  # not a dot program
     bundle = draw_graph(small_graph())._repr_mimebundle_()
     assert list(bundle) == ["text/plain"]
     assert "failed" in bundle["text/plain"]
@@ -604,6 +604,6 @@ def test_a_failing_renderer_also_degrades_to_text(monkeypatch) -> None:
 def test_graphviz_pure_is_found_beside_the_interpreter(monkeypatch, tmp_path: Path) -> None:
     fake = tmp_path / "graphviz-pure"
     fake.write_text("#!/bin/sh\n")
-    monkeypatch.setattr(viz.shutil, "which", lambda name: None)
-    monkeypatch.setattr(viz.sys, "executable", str(tmp_path / "python"))
+    monkeypatch.setattr(viz.picture.shutil, "which", lambda name: None)
+    monkeypatch.setattr(viz.picture.sys, "executable", str(tmp_path / "python"))
     assert viz.find_renderer() == str(fake)
