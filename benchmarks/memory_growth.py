@@ -13,12 +13,14 @@ Every step builds a new graph and drops the last one, so if a step's graph (or a
 made per step: optimizer state, logs, callbacks) outlived it, memory would grow with the steps.
 At every --every steps the script prints: the memory ``tracemalloc`` traces (every Python and
 numpy allocation; --no-tracemalloc to skip it, and the 2-3x slowdown it costs), the resident
-size of the process (VmRSS), the number of live ``Value`` or ``Tensor`` objects, and how many
-objects Python's cyclic garbage collector has found since the start (each is garbage that
-reference counting could not free, i.e. part of a reference cycle). The growth is the change
-from the first line to the last. ``--gc off`` runs with the collector disabled, so that any
-cycle made per step would pile up: flat memory then shows that reference counting alone frees
-every graph.
+size of the process (VmRSS), the number of live ``Value`` or ``Tensor`` objects that the
+collector tracks (every Tensor; of the Values only the leaves, since CPython is told not to track
+the Values an op makes, autograd/value.py: for the scalar workload the traced memory is what
+shows a leak), and how many objects Python's cyclic garbage collector has found since the
+start (each is garbage that reference counting could not free, i.e. part of a reference cycle).
+The growth is the change from the first line to the last. ``--gc off`` runs with the collector
+disabled, so that any cycle made per step would pile up: flat memory then shows that reference
+counting alone frees every graph.
 
     python benchmarks/memory_growth.py [--steps 10000] [--every 1000] [--warmup 200]
                                        [--only scalar loop fit] [--gc on|off] [--no-tracemalloc]
@@ -64,7 +66,7 @@ def resident_mib() -> float:
 
 
 def live(kind: type) -> int:
-    """How many objects of exactly this type are alive (both are tracked by the collector)."""
+    """How many objects of exactly this type are alive and tracked by the collector."""
     return sum(1 for o in gc.get_objects() if type(o) is kind)
 
 

@@ -10,15 +10,17 @@ initial weights. The graph shapes:
   (a small micrograd-style MLP class below, same expressions, same nodes);
 - chainrule's ``nn.MLP``: one ``dot`` node per neuron, then ``+ b`` and the activation;
 - a lean ``Value`` of forty lines (``LeanValue`` below: ``__slots__``, two parent slots, no
-  per-node containers, no labels, no grad mode) in micrograd's shape: the cheapest a Python
-  scalar node can be, which tells how much of chainrule's cost is chainrule's own.
+  per-node containers, no labels, no grad mode) in micrograd's shape: the cheapest plain Python
+  scalar node, which tells how much of chainrule's cost is chainrule's own. Its nodes are
+  tracked by the cyclic garbage collector as every object with slots is; chainrule's are not
+  (autograd/value.py), which is why chainrule's node can cost less.
 
 Python's garbage collector stays on, as users run it. Prints ms/step (median), graph nodes per
 step, µs per node and the speed-up over micrograd, and checks that the losses agree step for
 step. A step's time includes freeing its graph but not counting its nodes. Also printed: the
-share of each step the cyclic collector took (every node is an object it visits, again and
-again while a graph grows, although a graph of nodes that point only to their parents can never
-be a cycle), and the load average: the numbers are only as quiet as the machine. The chainrule
+share of each step the cyclic collector took (it visits every tracked node, again and again
+while a graph grows, although a graph of nodes that point only to their parents can never be a
+cycle), and the load average: the numbers are only as quiet as the machine. The chainrule
 and lean rows run in rounds that rotate them; micrograd runs last (its steps take a second).
 
     python benchmarks/scalar_mlp.py [--steps 20] [--micrograd-steps 3]
@@ -66,7 +68,7 @@ def chainrule_step(model: nn.MLP, X: list, y: list, learning_rate: float) -> Val
     return loss
 
 
-# ----- the floor: the leanest scalar node Python allows, as a reference -----
+# ----- a reference: the leanest plain scalar node -----
 
 
 class LeanValue:
@@ -347,7 +349,7 @@ def main() -> None:
     print()
     print(
         f"chainrule's Value over the lean one, same graph: {shaped / lean:.2f}x the time "
-        "(1.00x: chainrule's node costs what the leanest Python node costs)"
+        "(below 1: chainrule's node costs less, the collector skipping it)"
     )
     print(
         "of each step, the cyclic garbage collector took: "
