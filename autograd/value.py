@@ -33,7 +33,6 @@ as Python's floats do.
 
 from __future__ import annotations
 
-import ctypes
 import math
 import numbers
 import sys
@@ -54,6 +53,10 @@ def _untracker() -> Callable[[object], None]:
     """CPython's ``PyObject_GC_UnTrack`` through ctypes (a function pointer of our own, so that
     its argument types are ours alone), or a function that does nothing on other Pythons. See
     the module docstring: a Value an op makes can never be part of a reference cycle."""
+    try:
+        import ctypes  # absent from some builds of Python: then nothing is untracked
+    except ImportError:
+        return lambda value: None
     if sys.implementation.name != "cpython":
         return lambda value: None
     untrack = ctypes.pythonapi["PyObject_GC_UnTrack"]
