@@ -299,9 +299,6 @@ class Tensor:
             total = self.grad + grad
             self.grad = total if total.ndim else np.asarray(total)
 
-    def _reset_grad(self) -> None:
-        self.grad = None
-
     def _accumulate(self, grad: np.ndarray) -> None:
         if self.grad is None:
             self.grad = grad

@@ -246,9 +246,6 @@ class Value:
         else:
             a.grad += self._da * grad
 
-    def _reset_grad(self) -> None:
-        self.grad = 0.0
-
     def _accumulate(self, grad: float) -> None:
         self.grad += grad
 

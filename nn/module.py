@@ -101,7 +101,7 @@ class Module:
     def zero_grad(self) -> None:
         """Forget the gradients of all parameters (leaves accumulate across ``backward`` calls)."""
         for parameter in self.parameters():
-            parameter._reset_grad()
+            parameter.grad = parameter._start_grad  # 0.0 for a Value, None for a Tensor
 
     # ----- training or evaluation -----
 

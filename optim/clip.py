@@ -91,22 +91,18 @@ class KerasClipping:
     At most one may be set, and it must be positive (Keras's rules).
     """
 
-    def __init__(
-        self,
-        owner: str,
-        clipnorm: float | None = None,
-        clipvalue: float | None = None,
-        global_clipnorm: float | None = None,
-    ) -> None:
-        given = {
-            name: value
-            for name, value in (
-                ("clipnorm", clipnorm),
-                ("clipvalue", clipvalue),
-                ("global_clipnorm", global_clipnorm),
+    NAMES = ("clipnorm", "clipvalue", "global_clipnorm")
+
+    def __init__(self, owner: str, options: dict[str, float | None]) -> None:
+        """``options``: the keywords an optimizer was given beside its hyper-parameters; a name
+        other than ``NAMES`` is a TypeError that lists them, as Python's own would."""
+        unknown = sorted(set(options) - set(self.NAMES))
+        if unknown:
+            raise TypeError(
+                f"{owner}: unexpected keyword argument(s) {unknown}; besides its "
+                f"hyper-parameters it takes {sorted(self.NAMES)}"
             )
-            if value is not None
-        }
+        given = {name: value for name, value in options.items() if value is not None}
         if len(given) > 1:
             raise ValueError(
                 f"{owner}: only one of clipnorm, clipvalue and global_clipnorm can be set, got "
@@ -115,9 +111,9 @@ class KerasClipping:
         for name, value in given.items():
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
                 raise ValueError(f"{owner}: {name} must be a positive number, got {value!r}")
-        self.clipnorm = clipnorm
-        self.clipvalue = clipvalue
-        self.global_clipnorm = global_clipnorm
+        self.clipnorm = options.get("clipnorm")
+        self.clipvalue = options.get("clipvalue")
+        self.global_clipnorm = options.get("global_clipnorm")
 
     def __bool__(self) -> bool:
         return any(c is not None for c in (self.clipnorm, self.clipvalue, self.global_clipnorm))

@@ -38,7 +38,6 @@ __all__ = ["Optimizer"]
 
 Parameter = Value | Tensor
 _FORMAT = 1
-_CLIPPING = {"clipnorm", "clipvalue", "global_clipnorm"}
 
 
 class _ValueBlock:
@@ -80,14 +79,7 @@ class Optimizer:
         rate (``SGD(0.01)``). ``learning_rate=`` is Keras's spelling of ``lr=``. ``clipping``
         holds the keywords every optimizer takes as Keras's do: ``clipnorm``, ``clipvalue`` or
         ``global_clipnorm`` (``optim.clip.KerasClipping``)."""
-        clipping = clipping or {}
-        unknown = sorted(set(clipping) - _CLIPPING)
-        if unknown:
-            raise TypeError(
-                f"{self._name}: unexpected keyword argument(s) {unknown}; besides its "
-                f"hyper-parameters it takes {sorted(_CLIPPING)}"
-            )
-        self.clipping = KerasClipping(self._name, **clipping)
+        self.clipping = KerasClipping(self._name, clipping or {})
         self.defaults = dict(defaults)
         if isinstance(params, numbers.Real) and not isinstance(params, bool):
             self.defaults["lr"], params = float(params), None
